@@ -1,0 +1,3 @@
+from sgdfp.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,94 @@
+r"""Printing in the notation of the field: LaTeX, and compact plain text for terminals.
+
+Derivatives print as :math:`\partial_{\theta_1}\partial_{\theta_2}[\dots]`, undefined functions
+(the loss :math:`L`, the density :math:`P`, covariance entries :math:`\Sigma_{12}`) print without
+their argument lists, and symbols keep SymPy's Greek names (``eta`` -> :math:`\eta`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
+
+__all__ = ["latex", "align", "text"]
+
+
+class SgdfpLatexPrinter(LatexPrinter):
+    """SymPy's LaTeX printer with compact derivatives and argument-free undefined functions."""
+
+    printmethod = "_sgdfp_latex"
+
+    def _print_Derivative(self, expr: sp.Derivative) -> str:
+        ops = []
+        for var, count in expr.variable_count:
+            op = rf"\partial_{{{self._print(var)}}}"
+            ops.append(op if count == 1 else rf"{op}^{{{count}}}")
+        inner = expr.expr
+        body = self._print(inner)
+        if not (isinstance(inner, (AppliedUndef, sp.Symbol))):
+            body = rf"\left[{body}\right]"
+        return "".join(ops) + " " + body
+
+    def _print_Function(self, expr, exp=None):
+        if isinstance(expr, AppliedUndef):
+            name = self._print(sp.Symbol(expr.func.__name__))
+            return name if exp is None else rf"{name}^{{{exp}}}"
+        return super()._print_Function(expr, exp)
+
+
+def latex(expr: sp.Basic, **settings) -> str:
+    r"""LaTeX of a SymPy expression in sgdfp's notation (:math:`\partial_{\theta_i}`, bare :math:`L`)."""
+    return SgdfpLatexPrinter(settings).doprint(expr)
+
+
+def align(equations: Iterable[tuple[str | sp.Basic, str | sp.Basic | Sequence]], starred: bool = True) -> str:
+    r"""An ``align*`` block (``align`` with ``starred=False``).
+
+    Args:
+        equations: ``(lhs, rhs)`` pairs; each side is LaTeX text or a SymPy expression. A ``rhs``
+            that is a list of terms is broken across lines, one term per line.
+
+    Returns:
+        The LaTeX block, e.g. ``\begin{align*} P_{k+1} - P_k &= ... \end{align*}``.
+    """
+    env = "align*" if starred else "align"
+    lines = []
+    for lhs, rhs in equations:
+        lhs_tex = lhs if isinstance(lhs, str) else latex(lhs)
+        if isinstance(rhs, (list, tuple)):
+            parts = [t if isinstance(t, str) else latex(t) for t in rhs] or ["0"]
+            first, rest = parts[0], parts[1:]
+            line = f"{lhs_tex} &= {first}"
+            for term in rest:
+                sign = "" if term.lstrip().startswith("-") else "+ "
+                line += f" \\\\\n  &\\quad {sign}{term}"
+            lines.append(line)
+        else:
+            rhs_tex = rhs if isinstance(rhs, str) else latex(rhs)
+            lines.append(f"{lhs_tex} &= {rhs_tex}")
+    body = " \\\\\n".join(lines)
+    return f"\\begin{{{env}}}\n{body}\n\\end{{{env}}}"
+
+
+class SgdfpStrPrinter(StrPrinter):
+    """Plain text: ``d_theta_1^2(...)`` for derivatives (always parenthesised), undefined functions without arguments."""
+
+    def _print_Derivative(self, expr: sp.Derivative) -> str:
+        ops = "".join(f"d_{self._print(v)}" + (f"^{c}" if c != 1 else "") for v, c in expr.variable_count)
+        inner = expr.expr
+        body = self._print(inner)
+        return f"{ops}({body})"
+
+    def _print_Function(self, expr):
+        if isinstance(expr, AppliedUndef):
+            return expr.func.__name__
+        return super()._print_Function(expr)
+
+
+def text(expr: sp.Basic) -> str:
+    """Compact plain text of an expression: ``d_theta_1(eta*P*d_theta_1(L))``."""
+    return SgdfpStrPrinter().doprint(expr)
