@@ -172,10 +172,12 @@ def _substitute(value, sampling, b, n):
     if sampling == "without" and b is not None and n is not None and b.is_number and n.is_number and b > n:
         raise ValueError(f"without replacement the batch size ({b}) cannot exceed the number of samples ({n})")
     out = value.subs(subs)
-    if out.has(sp.zoo, sp.nan):
-        raise ValueError(f"the closed form is singular at b={b}, N={n}: without replacement an order-n "
-                         f"cumulant needs N >= n samples")
-    return out
+    if out.has(sp.zoo, sp.nan) and num_samples in subs:
+        # Fewer samples than the order: the closed form is 0/0 there, a removable singularity in N.
+        out = sp.limit(value.subs(batch_size, subs.get(batch_size, batch_size)), num_samples, subs[num_samples])
+    if out.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise ValueError(f"the closed form is singular at batch_size={b}, num_samples={n}")
+    return sp.factor_terms(out)
 
 
 def minibatch_cumulant_tensor(per_sample: Mapping[int, sp.Array], order: int, sampling: Sampling = "with",
