@@ -1,4 +1,4 @@
-"""Command line: ``sgdfp derive``.
+"""Command line: ``sgdfp derive`` and ``sgdfp mode``.
 
 User mistakes (bad flags, values out of range) end with one line on stderr and exit status 2.
 Heavy imports (SymPy) happen inside the commands, so ``sgdfp --help`` answers at once.
@@ -20,6 +20,10 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)  # a typo is an error, not a guess
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # one line, no usage dump
         raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
 
@@ -51,7 +55,136 @@ def build_parser() -> argparse.ArgumentParser:
     out = derive.add_mutually_exclusive_group()
     out.add_argument("--latex", action="store_true", help="print LaTeX align* blocks")
     out.add_argument("--json", action="store_true", help="print one JSON object (text and LaTeX forms)")
+    mode = sub.add_parser(
+        "mode", help="one mode near a critical point: regime, variances, discrete SGD vs Langevin",
+        description="Exact moments of the mode y' = (1 - eta h) y - eta g with E h = L, Var h = G, "
+                    "E g = M, Var g = D, Cov(h, g) = R (per-step values), beside the Langevin model.")
+    mode.add_argument("--curvature", type=_finite_float, required=True, metavar="L", help="lambda = E h")
+    mode.add_argument("--grad-noise", type=_finite_float, required=True, metavar="D", help="D = Var g per step")
+    mode.add_argument("--lr", type=_finite_float, required=True, metavar="ETA", help="learning rate eta > 0")
+    mode.add_argument("--curvature-noise", type=_finite_float, default=0.0, metavar="G", help="Gamma = Var h")
+    mode.add_argument("--mean-grad", type=_finite_float, default=0.0, metavar="M", help="gbar = E g")
+    mode.add_argument("--cross", type=_finite_float, default=0.0, metavar="R", help="rho = Cov(h, g)")
+    mode.add_argument("--steps", type=_bounded_int(0, 10**12), nargs="+", default=None, metavar="K",
+                      help="steps at which to report mean and variance (default: 1 10 100 1000)")
+    mode_out = mode.add_mutually_exclusive_group()
+    mode_out.add_argument("--latex", action="store_true", help="print the formulas and values as LaTeX")
+    mode_out.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
+
+
+def _finite_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number; got {value!r}") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"expected a finite number; got {value!r}")
+    return number
+
+
+def _number(value) -> float | None:
+    """A float for JSON; None for nan or infinity (no stationary law, no relaxation)."""
+    number = float(value)
+    return number if number == number and abs(number) != float("inf") else None
+
+
+def mode_report(curvature: float, grad_noise: float, lr: float, curvature_noise: float = 0.0,
+                mean_grad: float = 0.0, cross: float = 0.0, steps: Sequence[int] | None = None) -> dict:
+    """Everything ``sgdfp mode`` prints, as one JSON-ready dictionary."""
+    from sgdfp.derive import Mode
+
+    mode = Mode(curvature, grad_noise, lr, curvature_noise=curvature_noise, mean_grad=mean_grad, cross=cross)
+    several = steps is None or len(steps) > 1
+    steps = list(steps) if steps is not None else [1, 10, 100, 1000]
+    discrete, langevin = mode.stationary_variance(), mode.langevin_stationary_variance()
+    diffusion = mode.diffusion_coefficient()
+    per_step = {
+        "mean": [_number(mode.mean(k)) for k in steps],
+        "variance": [_number(mode.variance(k)) for k in steps],
+        "langevin_mean": [_number(mode.langevin_mean(k)) for k in steps],
+        "langevin_variance": [_number(mode.langevin_variance(k)) for k in steps],
+        "sme2_variance": [_number(mode.sme2_variance(k)) for k in steps],
+    }
+    ratio = _number(discrete / langevin) if _number(discrete) is not None and _number(langevin) else None
+    report = {
+        "parameters": {"curvature": curvature, "grad_noise": grad_noise, "lr": lr,
+                       "curvature_noise": curvature_noise, "mean_grad": mean_grad, "cross": cross},
+        "regime": mode.regime(),
+        "regime_at_horizon": mode.regime(horizon=max(max(steps), 1)),
+        "horizon": max(max(steps), 1),
+        "contraction": _number(mode.contraction()),
+        "stability_threshold": _number(mode.stability_threshold()) if curvature > 0 else None,
+        "langevin_only_stable": mode.langevin_only_stable(),
+        "stationary_variance": _number(discrete),
+        "langevin_stationary_variance": _number(langevin),
+        "sme2_stationary_variance": _number(mode.sme2_stationary_variance()),
+        "stationary_ratio": ratio,
+        "diffusion_coefficient": _number(diffusion.per_time),
+        "diffusion_coefficient_per_step": _number(diffusion.per_step),
+        "relaxation_steps": _number(mode.relaxation_steps()),
+        "steps": steps if several else steps[0],
+    }
+    report.update({key: values if several else values[0] for key, values in per_step.items()})
+    return report
+
+
+def _print_mode(report: dict, fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps(report, indent=2))
+        return
+    if fmt == "latex":
+        _print_mode_latex(report)
+        return
+
+    def show(value):
+        return "none" if value is None else f"{value:.6g}"
+
+    p = report["parameters"]
+    print(f"mode  lambda={p['curvature']:g}  D={p['grad_noise']:g}  eta={p['lr']:g}  Gamma={p['curvature_noise']:g}"
+          f"  gbar={p['mean_grad']:g}  rho={p['cross']:g}")
+    print(f"regime                  {report['regime']} (over {report['horizon']} steps: {report['regime_at_horizon']})")
+    print(f"contraction q           {show(report['contraction'])}"
+          f"   (stable for eta < {show(report['stability_threshold'])})")
+    if report["langevin_only_stable"]:
+        print("                        Langevin predicts a stationary law here; SGD has none")
+    print(f"relaxation              {show(report['relaxation_steps'])} steps")
+    print(f"stationary variance     discrete {show(report['stationary_variance'])}   Langevin "
+          f"{show(report['langevin_stationary_variance'])}   SME-2 {show(report['sme2_stationary_variance'])}"
+          f"   discrete/Langevin {show(report['stationary_ratio'])}")
+    print(f"diffusion coefficient   {show(report['diffusion_coefficient'])} per unit time (t = eta k), "
+          f"{show(report['diffusion_coefficient_per_step'])} per step")
+    steps = report["steps"] if isinstance(report["steps"], list) else [report["steps"]]
+
+    def column(key):
+        return report[key] if isinstance(report[key], list) else [report[key]]
+
+    print(f"{'step':>12s} {'mean':>14s} {'variance':>14s} {'Langevin mean':>14s} {'Langevin var':>14s}"
+          f" {'SME-2 var':>14s} {'var/Langevin':>13s}")
+    for i, k in enumerate(steps):
+        var, lvar = column("variance")[i], column("langevin_variance")[i]
+        ratio = show(var / lvar) if var is not None and lvar else "none"
+        print(f"{k:>12d} {show(column('mean')[i]):>14s} {show(var):>14s} {show(column('langevin_mean')[i]):>14s}"
+              f" {show(lvar):>14s} {show(column('sme2_variance')[i]):>14s} {ratio:>13s}")
+
+
+def _print_mode_latex(report: dict) -> None:
+    import sympy as sp
+
+    from sgdfp.derive import Mode, align
+    from sgdfp.derive.modes import D, Gamma, eta, gbar, lam, rho
+
+    p = report["parameters"]
+    symbolic = Mode(lam, D, eta, Gamma if p["curvature_noise"] else 0, gbar if p["mean_grad"] else 0,
+                    rho if p["cross"] else 0)
+    print("% the formulas (derived for this mode's nonzero parameters)")
+    print(symbolic.latex())
+    print("% the values")
+    rows = [(name, sp.Float(report[key], 6) if report[key] is not None else sp.nan) for name, key in (
+        ("q", "contraction"), (r"\operatorname{Var}_\infty", "stationary_variance"),
+        (r"\operatorname{Var}^{\mathrm{Langevin}}_\infty", "langevin_stationary_variance"),
+        (r"\mathcal{D}_t", "diffusion_coefficient"))]
+    print(align(rows))
 
 
 def derive_report(dim: int, eta_order: int) -> dict:
@@ -132,9 +265,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sgdfp`` console script; returns the exit status."""
     try:
         args = build_parser().parse_args(argv)
+        fmt = "json" if args.json else "latex" if args.latex else "text"
         if args.command == "derive":
-            fmt = "json" if args.json else "latex" if args.latex else "text"
             _print_derive(derive_report(args.dim, args.eta_order), fmt)
+        elif args.command == "mode":
+            report = mode_report(args.curvature, args.grad_noise, args.lr, args.curvature_noise, args.mean_grad,
+                                 args.cross, args.steps)
+            _print_mode(report, fmt)
         return 0
     except UsageError as exc:
         print(exc, file=sys.stderr)

@@ -60,6 +60,7 @@ def test_moment_closure_for_a_two_dimensional_polynomial_observable():
     adjoint = sum(m * sp.diff(f, *[(v, k) for v, k in zip((x1, x2), alpha) if k])
                   / (sp.factorial(alpha[0]) * sp.factorial(alpha[1]))
                   for alpha, m in series.coefficients.items())
+    assert sp.expand(series.adjoint(f) - adjoint) == 0
     exact = update.noise.expect(f.subs({x1: x1 + update.increment[0], x2: x2 + update.increment[1]},
                                        simultaneous=True) - f)
     assert sp.expand(adjoint - exact) == 0

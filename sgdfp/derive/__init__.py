@@ -22,8 +22,10 @@ from sgdfp.derive.minibatch import (
     minibatch_cumulant_tensor,
     per_sample_cumulant,
 )
+from sgdfp.derive.modes import REGIMES, DiffusionCoefficient, Mode, MomentRecursion, StationaryDensity
 from sgdfp.derive.modified import ModifiedEquation, modified_equation
 from sgdfp.derive.noise import Noise
+from sgdfp.derive.quadratic import ModeDecomposition, QuadraticModel, pair_cross_covariance
 from sgdfp.derive.operators import KramersMoyalSeries
 from sgdfp.derive.symbols import eta, gradient_noise_symbols, parameters
 from sgdfp.derive.update import DiscreteUpdate, jump_moment, sgd_update, symbolic_sgd
@@ -47,6 +49,14 @@ __all__ = [
     "minibatch_cumulant_tensor",
     "minibatch_covariance",
     "per_sample_cumulant",
+    "Mode",
+    "MomentRecursion",
+    "StationaryDensity",
+    "DiffusionCoefficient",
+    "REGIMES",
+    "QuadraticModel",
+    "ModeDecomposition",
+    "pair_cross_covariance",
     "latex",
     "align",
     "text",

@@ -61,7 +61,7 @@ def _multi_index(indices: tuple[int, ...], dim: int) -> tuple[int, ...]:
 
 
 def require_small_increment(update: DiscreteUpdate) -> None:
-    """Raise unless every increment vanishes at ``lr = 0``, so that :math:`M^{(n)} = O(\\eta^n)`."""
+    r"""Raise unless every increment vanishes at ``lr = 0``, so that :math:`M^{(n)} = O(\eta^n)`."""
     for i, inc in enumerate(update.increment):
         if sp.expand(inc.subs(update.lr, 0)) != 0:
             raise ValueError(

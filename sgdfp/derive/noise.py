@@ -1,6 +1,6 @@
-"""Random symbols and their joint moments.
+r"""Random symbols and their joint moments.
 
-A :class:`Noise` knows the joint moments :math:`\\mathbb{E}[\\xi_1^{a_1}\\cdots\\xi_m^{a_m}]` of a
+A :class:`Noise` knows the joint moments :math:`\mathbb{E}[\xi_1^{a_1}\cdots\xi_m^{a_m}]` of a
 set of random SymPy symbols, either given directly or generated from cumulants (Gaussian noise
 is the case where every cumulant above the second vanishes: Isserlis/Wick). Its
 :meth:`Noise.expect` takes the expectation of any expression that is a polynomial in the random
@@ -160,7 +160,7 @@ class Noise:
         raise ValueError(f"cumulant κ[{self._monomial(exps)}] is not specified")
 
     def moment(self, exps: Exponents | sp.Expr) -> sp.Expr:
-        """:math:`\\mathbb{E}[\\xi^a]` for an exponent tuple ``a`` or a monomial.
+        r""":math:`\mathbb{E}[\xi^a]` for an exponent tuple ``a`` or a monomial.
 
         Raises:
             ValueError: the moment (or a cumulant it needs) is not specified.

@@ -174,6 +174,17 @@ class KramersMoyalSeries:
         """The highest derivative order present (0 for the zero operator)."""
         return max((sum(a) for a in self.coefficients), default=0)
 
+    def adjoint(self, observable: sp.Expr) -> sp.Expr:
+        r"""The adjoint acting on an observable: :math:`\sum_\alpha \frac{1}{\alpha!} M_\alpha\,\partial^\alpha f`.
+
+        Integration by parts gives :math:`\int f\,\mathcal K[P] = \int P\,\mathcal K^\dagger[f]`, so for the
+        master equation :math:`\mathbb{E}_{k+1}[f] - \mathbb{E}_k[f] = \mathbb{E}_k[\mathcal K^\dagger f]`:
+        the moment recursions of a linear update come from here.
+        """
+        observable = sp.sympify(observable)
+        return sp.expand(sum((m * _diff(observable, self.state, alpha) / _factorial(alpha)
+                              for alpha, m in self.coefficients.items()), sp.Integer(0)))
+
     # ------------------------------------------------------------------ normal form
     def normal_form(self) -> dict[MultiIndex, sp.Expr]:
         r"""``{beta: c_beta}`` with :math:`\mathcal K[P] = \sum_\beta c_\beta\,\partial^\beta P`."""
@@ -189,7 +200,7 @@ class KramersMoyalSeries:
     @classmethod
     def from_normal_form(cls, state: Sequence[sp.Symbol], normal: Mapping[MultiIndex, sp.Expr],
                          density: sp.Expr, lhs: str = r"P_{k+1} - P_k") -> KramersMoyalSeries:
-        """The Kramers--Moyal form of :math:`\\sum_\\beta c_\\beta \\partial^\\beta P`.
+        r"""The Kramers--Moyal form of :math:`\sum_\beta c_\beta \partial^\beta P`.
 
         Raises:
             ValueError: the operator has a zeroth-order part (a term :math:`c_0 P`), which no
