@@ -1,12 +1,13 @@
-"""sgdfp demo: derive SGD's discrete Fokker--Planck equation and show what Langevin misses.
+"""sgdfp demo: derive SGD's discrete Fokker--Planck equation, then the mode theory near a critical point.
 
 Run with ``make demo`` (or ``python examples/demo.py``).
 """
 
 import sympy as sp
 
-from sgdfp.derive import (discrete_fokker_planck, eta, langevin_flow_difference, langevin_step_difference,
-                          minibatch_covariance, modified_equation, symbolic_sgd)
+from sgdfp.derive import (Mode, QuadraticModel, discrete_fokker_planck, eta, langevin_flow_difference,
+                          langevin_step_difference, minibatch_covariance, modified_equation, symbolic_sgd)
+from sgdfp.derive.modes import D, lam
 
 
 def main() -> None:
@@ -28,15 +29,41 @@ def main() -> None:
     print("   with replacement:   ", minibatch_covariance([[sigma1]], "with", b)[0])
     print("   without replacement:", minibatch_covariance([[sigma1]], "without", b, N)[0])
     print("\n6. Numbers: on L = lam x^2 / 2 the mean decays per step by (1 - eta lam), a log-rate of")
-    lam = sp.Symbol("lambda", positive=True)
+    curvature = sp.Symbol("lambda", positive=True)
     theta = update.state[0]
-    quadratic = {sp.Function("L")(*update.state): lam / 2 * theta**2}
-    at = {eta: sp.Rational(1, 2), lam: 1}
+    quadratic = {sp.Function("L")(*update.state): curvature / 2 * theta**2}
+    at = {eta: sp.Rational(1, 2), curvature: 1}
     for order in (1, 2):
         drift = modified_equation(update, order).drift[0].subs(quadratic).doit()
         rate = float((-eta * drift / theta).subs(at))
         print(f"   SME-{order} (drift {sp.factor(drift)}): {rate:.4f} per step at eta*lam = 1/2")
     print(f"   the discrete map itself: {-float(sp.log(1 - sp.Rational(1, 2))):.4f}")
+
+    print("\n7. One mode near a critical point, y' = (1 - eta h) y - eta g (derived moment recursion):")
+    print(Mode(lam, D, eta).latex())
+    print("\n   stationary variance, discrete SGD vs Langevin, for D = 1:")
+    print(f"   {'eta*lam':>8s} {'regime':>10s} {'discrete':>10s} {'Langevin':>10s} {'ratio':>7s}")
+    for eta_lam in (0.01, 0.1, 0.5, 1.0, 1.5, 1.9, 2.1):
+        mode = Mode(1, 1, eta_lam)
+        discrete, langevin = mode.stationary_variance(), mode.langevin_stationary_variance()
+        ratio = f"{float(discrete / langevin):7.3f}" if discrete != sp.nan else "    n/a"
+        print(f"   {eta_lam:8.2f} {mode.regime():>10s} {float(discrete):10.4f} {float(langevin):10.4f} {ratio}")
+    flat = Mode(0, 1, 0.05)
+    print(f"   a flat mode diffuses: Var_k = {float(flat.variance(1000)):.4f} after 1000 steps at eta = 0.05, "
+          f"diffusion coefficient {float(flat.diffusion_coefficient().per_time):g} per unit time (= eta D / 2)")
+
+    print("\n8. A 3-D random quadratic whose Hessian and noise do not commute:")
+    import numpy as np
+
+    hessian = np.array([[2.0, 0.6, 0.0], [0.6, 1.0, 0.3], [0.0, 0.3, 0.1]])
+    noise = np.array([[1.0, 0.3, 0.1], [0.3, 0.5, 0.0], [0.1, 0.0, 0.2]])
+    model = QuadraticModel(hessian, noise, 0.4)
+    decomposition = model.modes()
+    print(f"   {decomposition.grad_noise_offdiagonal:.1%} of the noise lies off the diagonal in H's eigenbasis")
+    for a, mode in enumerate(decomposition.modes):
+        print(f"   mode {a}: lambda = {float(mode.curvature):.4f}, regime over 100 steps: "
+              f"{mode.regime(horizon=100)}, stationary variance {float(mode.stationary_variance()):.4f}")
+    print(f"   exact cross-covariance of modes 0 and 1 at stationarity: {model.cross_covariance(0, 1):.5f}")
 
 
 if __name__ == "__main__":

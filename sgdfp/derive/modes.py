@@ -115,9 +115,9 @@ def _generic_power() -> tuple[sp.ImmutableMatrix, tuple[sp.Symbol, ...]]:
 
 @lru_cache(maxsize=None)
 def _stability_threshold() -> sp.Expr:
+    """The nonzero root in eta of q(eta) = 1."""
     q = _discrete_matrix(2)[2, 2]
-    roots = [r for r in sp.solve(sp.Eq(q, 1), eta) if r != 0]
-    (root,) = roots
+    (root,) = [r for r in sp.roots(sp.Poly(q - 1, eta)) if r != 0]
     return sp.factor(root)
 
 
@@ -235,15 +235,36 @@ class Mode:
             raise ValueError(f"cross = {values[rho]} is impossible: Cov(h, g)^2 <= Var(h) Var(g) = "
                              f"{values[Gamma] * values[D]}")
         self.values = values
+        self._cache: dict = {}
 
     # ------------------------------------------------------------------ helpers
+    curvature = property(lambda self: self.values[lam], doc=r":math:`\lambda`")
+    grad_noise = property(lambda self: self.values[D], doc=":math:`D`")
+    lr = property(lambda self: self.values[eta], doc=r":math:`\eta`")
+    curvature_noise = property(lambda self: self.values[Gamma], doc=r":math:`\Gamma`")
+    mean_grad = property(lambda self: self.values[gbar], doc=r":math:`\bar g`")
+    cross = property(lambda self: self.values[rho], doc=r":math:`\rho`")
+
     @property
     def numeric(self) -> bool:
         """True when every parameter is a number."""
         return all(v.is_number for v in self.values.values())
 
     def _sub(self, expr):
-        return sp.sympify(expr).subs(self.values, simultaneous=True)
+        return sp.sympify(expr).xreplace(self.values)
+
+    def _discrete(self, n: int = 2) -> sp.Matrix:
+        """The moment recursion matrix with this mode's values (cached per mode)."""
+        key = ("discrete", n)
+        if key not in self._cache:
+            self._cache[key] = self._sub(_discrete_matrix(n))
+        return self._cache[key]
+
+    def _continuous(self, order: int) -> sp.Matrix:
+        key = ("continuous", order)
+        if key not in self._cache:
+            self._cache[key] = self._sub(_continuous_matrix(order))
+        return self._cache[key]
 
     def __repr__(self) -> str:
         names = ("curvature", "grad_noise", "lr", "curvature_noise", "mean_grad", "cross")
@@ -263,7 +284,7 @@ class Mode:
         return k
 
     def _power(self, k) -> sp.Matrix:
-        A = self._sub(_discrete_matrix(2))
+        A = self._discrete(2)
         if self.numeric and k.is_number:
             with mpmath.workdps(40):
                 power = mpmath.matrix([[mpmath.mpf(str(sp.Float(x, 40))) for x in row] for row in A.tolist()]) ** int(k)
@@ -275,7 +296,7 @@ class Mode:
         return closed
 
     def _flow(self, order: int, k) -> sp.Matrix:
-        B = self._sub(_continuous_matrix(order))
+        B = self._continuous(order)
         t = self.values[eta] * k
         if self.numeric and k.is_number:
             with mpmath.workdps(40):
@@ -283,6 +304,12 @@ class Mode:
                                                   for row in B.tolist()]))
                 return sp.Matrix(3, 3, [sp.Float(flow[i, j], 40) for i in range(3) for j in range(3)])
         return (B * t).exp()
+
+    def _mean_and_variance(self, model, k, mean0, var0):
+        """(mean, variance) at step k under the map (``"sgd"``) or a modified equation of order 1 or 2."""
+        k = self._check_steps(k)
+        propagator = self._power(k) if model == "sgd" else self._flow(model, k)
+        return self._mean_var(propagator * self._initial(mean0, var0))
 
     @staticmethod
     def _mean_var(moments: sp.Matrix):
@@ -299,30 +326,28 @@ class Mode:
         r"""The exact recursion for :math:`\mathbb{E}[y^j]`, :math:`j \le n` (Gaussian noise beyond order 2)."""
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise ValueError(f"the moment order must be a positive integer; got {n!r}")
-        return MomentRecursion(sp.ImmutableMatrix(self._sub(_discrete_matrix(n))))
+        return MomentRecursion(sp.ImmutableMatrix(self._discrete(n)))
 
     def contraction(self) -> sp.Expr:
         r""":math:`q = (1 - \eta\lambda)^2 + \eta^2\Gamma`, the per-step factor of the second moment."""
-        return sp.factor(self._sub(_discrete_matrix(2)[2, 2]))
+        return sp.factor(self._discrete(2)[2, 2])
 
     def mean(self, k, mean0=0) -> sp.Expr:
         r""":math:`\mathbb{E}[y_k]` from :math:`\mathbb{E}[y_0] = ` ``mean0``."""
-        k = self._check_steps(k)
-        return self._mean_var(self._power(k) * self._initial(mean0, 0))[0]
+        return self._mean_and_variance("sgd", k, mean0, 0)[0]
 
     def variance(self, k, mean0=0, var0=0) -> sp.Expr:
         r""":math:`\operatorname{Var}[y_k]` from mean ``mean0`` and variance ``var0`` at step 0."""
-        k = self._check_steps(k)
-        return self._mean_var(self._power(k) * self._initial(mean0, var0))[1]
+        return self._mean_and_variance("sgd", k, mean0, var0)[1]
 
     def _fixed_point(self, matrix: sp.Matrix, continuous: bool):
-        m1, m2 = sp.symbols("m1 m2")
-        vector = sp.Matrix([1, m1, m2])
-        equations = matrix * vector if continuous else matrix * vector - vector
-        solution = sp.solve([equations[1], equations[2]], [m1, m2], dict=True)
-        if not solution:
+        """Variance at the fixed point of m' = A m (or dm/dt = B m), with m_0 = 1."""
+        linear = matrix[1:, 1:] if continuous else matrix[1:, 1:] - sp.eye(2)
+        if linear.det() == 0:
             return sp.nan
-        return sp.simplify(solution[0][m2] - solution[0][m1] ** 2)
+        m1, m2 = linear.LUsolve(-matrix[1:, 0])
+        variance = m2 - m1**2
+        return variance if variance.is_number else sp.factor(sp.simplify(variance))
 
     def stationary_variance(self) -> sp.Expr:
         r"""Exact stationary variance of the map, or ``nan`` where none exists (:math:`q \ge 1`).
@@ -331,13 +356,13 @@ class Mode:
         """
         if self._decided(self.contraction() >= 1):
             return sp.nan
-        return self._fixed_point(self._sub(_discrete_matrix(2)), continuous=False)
+        return self._fixed_point(self._discrete(2), continuous=False)
 
     def stationary_mean(self) -> sp.Expr:
         r""":math:`-\bar g/\lambda` where a stationary law exists, else ``nan``."""
         if self._decided(self.contraction() >= 1):
             return sp.nan
-        A = self._sub(_discrete_matrix(2))
+        A = self._discrete(2)
         return sp.simplify(A[1, 0] / (1 - A[1, 1]))
 
     def relaxation_steps(self) -> sp.Expr:
@@ -351,26 +376,22 @@ class Mode:
     # ------------------------------------------------------------------ continuous models
     def langevin_mean(self, k, mean0=0) -> sp.Expr:
         r"""Mean of the Langevin (weak-order-1) model after time :math:`\eta k`."""
-        k = self._check_steps(k)
-        return self._mean_var(self._flow(1, k) * self._initial(mean0, 0))[0]
+        return self._mean_and_variance(1, k, mean0, 0)[0]
 
     def langevin_variance(self, k, mean0=0, var0=0) -> sp.Expr:
         r"""Variance of the Langevin model after time :math:`\eta k` (OU for :math:`\Gamma = \rho = 0`)."""
-        k = self._check_steps(k)
-        return self._mean_var(self._flow(1, k) * self._initial(mean0, var0))[1]
+        return self._mean_and_variance(1, k, mean0, var0)[1]
 
     def sme2_mean(self, k, mean0=0) -> sp.Expr:
         r"""Mean of the second-order modified equation after time :math:`\eta k`."""
-        k = self._check_steps(k)
-        return self._mean_var(self._flow(2, k) * self._initial(mean0, 0))[0]
+        return self._mean_and_variance(2, k, mean0, 0)[0]
 
     def sme2_variance(self, k, mean0=0, var0=0) -> sp.Expr:
         r"""Variance of the second-order modified equation after time :math:`\eta k`."""
-        k = self._check_steps(k)
-        return self._mean_var(self._flow(2, k) * self._initial(mean0, var0))[1]
+        return self._mean_and_variance(2, k, mean0, var0)[1]
 
     def _continuous_stationary(self, order: int) -> sp.Expr:
-        B = self._sub(_continuous_matrix(order))
+        B = self._continuous(order)
         if self._decided(sp.Or(B[1, 1] >= 0, B[2, 2] >= 0)):
             return sp.nan
         return self._fixed_point(B, continuous=True)
@@ -424,7 +445,7 @@ class Mode:
 
         A boolean for numeric modes; a SymPy condition otherwise.
         """
-        B = self._sub(_continuous_matrix(1))
+        B = self._continuous(1)
         condition = sp.And(self.contraction() >= 1, B[1, 1] < 0, B[2, 2] < 0)
         return bool(condition) if self.numeric else condition
 
