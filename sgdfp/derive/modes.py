@@ -468,26 +468,40 @@ class Mode:
             m1 = self._sub(series.coefficients.get((1,), 0))
             m2 = self._sub(series.coefficients.get((2,), 0))
             exponent = sp.integrate(sp.apart(sp.cancel(2 * m1 / m2), y) if m2.is_polynomial(y) else 2 * m1 / m2, y)
-            density = sp.simplify(sp.exp(exponent) / m2).subs(y, variable)
+            weight = sp.powsimp(sp.expand_power_exp(sp.exp(exponent).rewrite(sp.Pow)))
+            density = sp.simplify(weight / m2).subs(y, variable)
             slope = sp.limit(-y * sp.diff(exponent - sp.log(m2), y), y, sp.oo)
             out += [density, sp.simplify(slope)]
         return StationaryDensity(variable, out[0], out[1], out[2], out[3])
 
     # ------------------------------------------------------------------ LaTeX
     def latex(self) -> str:
-        """Every formula of this mode as an ``align*`` block."""
+        """Every formula of this mode as an ``align*`` block (derived for its parameters)."""
         k = k_step
+        density = self.stationary_density()
         rows = [
             ("q", self.contraction()),
             (r"\eta^*", self.stability_threshold()),
+            (r"\tau_{\mathrm{relax}}", self.relaxation_steps()),
             (r"\mathbb{E}[y_k]", self.mean(k)),
             (r"\operatorname{Var}[y_k]", self.variance(k)),
+            (r"\operatorname{Var}^{\mathrm{Langevin}}[y_k]", self.langevin_variance(k)),
+            (r"\operatorname{Var}^{\mathrm{SME2}}[y_k]", self.sme2_variance(k)),
             (r"\operatorname{Var}_\infty", self.stationary_variance()),
             (r"\operatorname{Var}^{\mathrm{Langevin}}_\infty", self.langevin_stationary_variance()),
             (r"\operatorname{Var}^{\mathrm{SME2}}_\infty", self.sme2_stationary_variance()),
             (r"\mathcal{D}_t", self.diffusion_coefficient().per_time),
             (r"\mathcal{D}_{\mathrm{step}}", self.diffusion_coefficient().per_step),
+            (r"P_\infty(y)", r"\propto", density.density),
+            (r"\alpha_{\mathrm{tail}}", density.tail_exponent),
+            (r"P^{\mathrm{Langevin}}_\infty(y)", r"\propto", density.langevin_density),
+            (r"\text{confined}", r"\iff", r"q < 1"),
+            (r"\text{diffusive}", r"\iff", r"\lambda = 0 \ \text{or}\ T\,|1 - q| < 1"),
+            (r"\text{unstable}", r"\iff", r"\lambda > 0,\ q \ge 1"),
+            (r"\text{escaping}", r"\iff", r"\lambda < 0"),
         ]
+        if not self.numeric:
+            rows.append((r"\text{Langevin-only stable}", r"\iff", self.langevin_only_stable()))
         return align(rows)
 
     def _repr_latex_(self) -> str:

@@ -45,31 +45,34 @@ def latex(expr: sp.Basic, **settings) -> str:
     return SgdfpLatexPrinter(settings).doprint(expr)
 
 
-def align(equations: Iterable[tuple[str | sp.Basic, str | sp.Basic | Sequence]], starred: bool = True) -> str:
+def align(equations: Iterable[Sequence], starred: bool = True) -> str:
     r"""An ``align*`` block (``align`` with ``starred=False``).
 
     Args:
-        equations: ``(lhs, rhs)`` pairs; each side is LaTeX text or a SymPy expression. A ``rhs``
-            that is a list of terms is broken across lines, one term per line.
+        equations: ``(lhs, rhs)`` pairs, or ``(lhs, relation, rhs)`` with a relation such as
+            ``r"\propto"`` or ``r"\iff"`` instead of ``=``. Each side is LaTeX text or a SymPy
+            expression; a ``rhs`` that is a list of terms is broken across lines, one term per line.
 
     Returns:
         The LaTeX block, e.g. ``\begin{align*} P_{k+1} - P_k &= ... \end{align*}``.
     """
     env = "align*" if starred else "align"
+
+    def tex(side):
+        return side if isinstance(side, str) else latex(side)
+
     lines = []
-    for lhs, rhs in equations:
-        lhs_tex = lhs if isinstance(lhs, str) else latex(lhs)
+    for row in equations:
+        lhs, relation, rhs = (row[0], "=", row[1]) if len(row) == 2 else row
         if isinstance(rhs, (list, tuple)):
-            parts = [t if isinstance(t, str) else latex(t) for t in rhs] or ["0"]
-            first, rest = parts[0], parts[1:]
-            line = f"{lhs_tex} &= {first}"
-            for term in rest:
+            parts = [tex(t) for t in rhs] or ["0"]
+            line = f"{tex(lhs)} &{relation} {parts[0]}"
+            for term in parts[1:]:
                 sign = "" if term.lstrip().startswith("-") else "+ "
                 line += f" \\\\\n  &\\quad {sign}{term}"
             lines.append(line)
         else:
-            rhs_tex = rhs if isinstance(rhs, str) else latex(rhs)
-            lines.append(f"{lhs_tex} &= {rhs_tex}")
+            lines.append(f"{tex(lhs)} &{relation} {tex(rhs)}")
     body = " \\\\\n".join(lines)
     return f"\\begin{{{env}}}\n{body}\n\\end{{{env}}}"
 
