@@ -47,6 +47,7 @@ from sgdfp.derive.fokker_planck import discrete_fokker_planck, kramers_moyal
 from sgdfp.derive.modified import modified_equation
 from sgdfp.derive.noise import Noise
 from sgdfp.derive.operators import KramersMoyalSeries
+from sgdfp.derive.powers import triangular_exp, triangular_power
 from sgdfp.derive.printing import align, latex
 from sgdfp.derive.symbols import eta
 from sgdfp.derive.update import DiscreteUpdate, jump_moment
@@ -103,14 +104,6 @@ def _discrete_matrix(n: int) -> sp.ImmutableMatrix:
 def _continuous_matrix(order: int) -> sp.ImmutableMatrix:
     generator = modified_equation(mode_update(), order).generator(sp.Function("P")(y))
     return sp.ImmutableMatrix(moment_matrix(generator, 2))
-
-
-@lru_cache(maxsize=None)
-def _generic_power() -> tuple[sp.ImmutableMatrix, tuple[sp.Symbol, ...]]:
-    """A^k for a generic lower-triangular 3x3 A = [[1,0,0],[c10,a,0],[c20,c21,q]] (compact closed form)."""
-    a, q, c10, c20, c21 = sp.symbols("a q c10 c20 c21")
-    A = sp.Matrix([[1, 0, 0], [c10, a, 0], [c20, c21, q]])
-    return sp.ImmutableMatrix((A**k_step).applyfunc(sp.factor)), (a, q, c10, c20, c21)
 
 
 @lru_cache(maxsize=None)
@@ -186,6 +179,11 @@ class StationaryDensity:
             first = mpmath.quad(lambda v: v * f(v), [-mpmath.inf, 0, mpmath.inf]) / mass
             second = mpmath.quad(lambda v: v * v * f(v), [-mpmath.inf, 0, mpmath.inf]) / mass
             return float(second - first**2)
+
+
+def _explicit(expr: sp.Expr) -> sp.Expr:
+    """Divided differences written out, for display."""
+    return sp.factor(sp.simplify(expr.doit()))
 
 
 def _is_number(value) -> bool:
@@ -289,11 +287,7 @@ class Mode:
             with mpmath.workdps(40):
                 power = mpmath.matrix([[mpmath.mpf(str(sp.Float(x, 40))) for x in row] for row in A.tolist()]) ** int(k)
                 return sp.Matrix(3, 3, [sp.Float(power[i, j], 40) for i in range(3) for j in range(3)])
-        generic, (a, q, c10, c20, c21) = _generic_power()
-        closed = generic.subs({a: A[1, 1], q: A[2, 2], c10: A[1, 0], c20: A[2, 0], c21: A[2, 1]}).subs(k_step, k)
-        if closed.has(sp.nan, sp.zoo):
-            closed = A**k  # a repeated contraction factor (flat mode): SymPy's Jordan-form power
-        return closed
+        return triangular_power(A, k)
 
     def _flow(self, order: int, k) -> sp.Matrix:
         B = self._continuous(order)
@@ -303,7 +297,7 @@ class Mode:
                 flow = mpmath.expm(mpmath.matrix([[mpmath.mpf(str(sp.Float(x * t, 40))) for x in row]
                                                   for row in B.tolist()]))
                 return sp.Matrix(3, 3, [sp.Float(flow[i, j], 40) for i in range(3) for j in range(3)])
-        return (B * t).exp()
+        return triangular_exp(B, t)
 
     def _mean_and_variance(self, model, k, mean0, var0):
         """(mean, variance) at step k under the map (``"sgd"``) or a modified equation of order 1 or 2."""
@@ -316,7 +310,7 @@ class Mode:
         mean, second = moments[1], moments[2]
         variance = second - mean**2
         if not variance.is_number:
-            mean, variance = sp.simplify(mean), sp.simplify(variance)
+            mean, variance = sp.factor_terms(sp.expand(mean)), sp.factor_terms(sp.expand(variance))
         else:
             mean, variance = sp.Float(mean, 15), sp.Float(variance, 15)
         return mean, variance
@@ -483,10 +477,10 @@ class Mode:
             ("q", self.contraction()),
             (r"\eta^*", self.stability_threshold()),
             (r"\tau_{\mathrm{relax}}", self.relaxation_steps()),
-            (r"\mathbb{E}[y_k]", self.mean(k)),
-            (r"\operatorname{Var}[y_k]", self.variance(k)),
-            (r"\operatorname{Var}^{\mathrm{Langevin}}[y_k]", self.langevin_variance(k)),
-            (r"\operatorname{Var}^{\mathrm{SME2}}[y_k]", self.sme2_variance(k)),
+            (r"\mathbb{E}[y_k]", _explicit(self.mean(k))),
+            (r"\operatorname{Var}[y_k]", _explicit(self.variance(k))),
+            (r"\operatorname{Var}^{\mathrm{Langevin}}[y_k]", _explicit(self.langevin_variance(k))),
+            (r"\operatorname{Var}^{\mathrm{SME2}}[y_k]", _explicit(self.sme2_variance(k))),
             (r"\operatorname{Var}_\infty", self.stationary_variance()),
             (r"\operatorname{Var}^{\mathrm{Langevin}}_\infty", self.langevin_stationary_variance()),
             (r"\operatorname{Var}^{\mathrm{SME2}}_\infty", self.sme2_stationary_variance()),
