@@ -384,11 +384,20 @@ class Mode:
         r"""Variance of the second-order modified equation after time :math:`\eta k`."""
         return self._mean_and_variance(2, k, mean0, var0)[1]
 
+    def has_stationary_law(self, model: str = "sgd") -> sp.Basic:
+        r"""Condition for a stationary law: :math:`q < 1` for ``"sgd"``; both moment decay rates
+        negative for ``"langevin"`` and ``"sme2"``. A SymPy boolean (``true``/``false`` for numbers)."""
+        if model == "sgd":
+            return sp.sympify(self.contraction() < 1)
+        if model not in ("langevin", "sme2"):
+            raise ValueError(f"model must be 'sgd', 'langevin' or 'sme2'; got {model!r}")
+        B = self._continuous(1 if model == "langevin" else 2)
+        return sp.And(B[1, 1] < 0, B[2, 2] < 0)
+
     def _continuous_stationary(self, order: int) -> sp.Expr:
-        B = self._continuous(order)
-        if self._decided(sp.Or(B[1, 1] >= 0, B[2, 2] >= 0)):
+        if self._decided(sp.Not(self.has_stationary_law("langevin" if order == 1 else "sme2"))):
             return sp.nan
-        return self._fixed_point(B, continuous=True)
+        return self._fixed_point(self._continuous(order), continuous=True)
 
     def langevin_stationary_variance(self) -> sp.Expr:
         r"""Langevin's stationary variance: :math:`\eta D/(2\lambda - \eta\Gamma)` for :math:`\bar g = \rho = 0`."""
@@ -439,8 +448,7 @@ class Mode:
 
         A boolean for numeric modes; a SymPy condition otherwise.
         """
-        B = self._continuous(1)
-        condition = sp.And(self.contraction() >= 1, B[1, 1] < 0, B[2, 2] < 0)
+        condition = sp.And(sp.Not(self.has_stationary_law("sgd")), self.has_stationary_law("langevin"))
         return bool(condition) if self.numeric else condition
 
     # ------------------------------------------------------------------ densities
