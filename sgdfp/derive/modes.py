@@ -272,7 +272,7 @@ class Mode:
         mean0, var0 = sp.sympify(mean0), sp.sympify(var0)
         if var0.is_number and var0 < 0:
             raise ValueError(f"var0 is a variance and cannot be negative; got {var0}")
-        return sp.Matrix([1, mean0, var0 + mean0**2])
+        return sp.Matrix([1, mean0, mean0**2, var0])
 
     @staticmethod
     def _check_steps(k):
@@ -281,39 +281,46 @@ class Mode:
             raise ValueError(f"the step k must be a non-negative integer; got {k}")
         return k
 
-    def _power(self, k) -> sp.Matrix:
-        A = self._discrete(2)
-        if self.numeric and k.is_number:
-            with mpmath.workdps(40):
-                power = mpmath.matrix([[mpmath.mpf(str(sp.Float(x, 40))) for x in row] for row in A.tolist()]) ** int(k)
-                return sp.Matrix(3, 3, [sp.Float(power[i, j], 40) for i in range(3) for j in range(3)])
-        return triangular_power(A, k)
+    def _centred(self, model) -> sp.Matrix:
+        """The recursion (or ODE) for z = (1, m, m^2, V), from the raw one for (1, m, E[y^2]).
 
-    def _flow(self, order: int, k) -> sp.Matrix:
-        B = self._continuous(order)
+        Tracking the variance V = E[y^2] - m^2 itself avoids subtracting two large numbers when the
+        mean is large; with Gamma = rho = 0 it decouples from the mean entirely."""
+        key = ("centred", model)
+        if key not in self._cache:
+            continuous = model != "sgd"
+            A = self._discrete(2) if not continuous else self._continuous(model)
+            if continuous:  # d/dt m^2 = 2 m dm/dt;  dV/dt = dE[y^2]/dt - 2 m dm/dt
+                rows = [[0, 0, 0, 0], [A[1, 0], A[1, 1], 0, 0], [0, 2 * A[1, 0], 2 * A[1, 1], 0],
+                        [A[2, 0], A[2, 1] - 2 * A[1, 0], A[2, 2] - 2 * A[1, 1], A[2, 2]]]
+            else:  # m'^2 = (A10 + A11 m)^2;  V' = E[y'^2] - m'^2
+                rows = [[1, 0, 0, 0], [A[1, 0], A[1, 1], 0, 0], [A[1, 0] ** 2, 2 * A[1, 0] * A[1, 1], A[1, 1] ** 2, 0],
+                        [A[2, 0] - A[1, 0] ** 2, A[2, 1] - 2 * A[1, 0] * A[1, 1], A[2, 2] - A[1, 1] ** 2, A[2, 2]]]
+            self._cache[key] = sp.Matrix(rows).applyfunc(lambda e: sp.factor(sp.expand(e)))
+        return self._cache[key]
+
+    def _propagator(self, model, k) -> sp.Matrix:
+        """z_k = P z_0: the matrix power (SGD) or exponential at t = eta k (modified equations)."""
+        C = self._centred(model)
         t = self.values[eta] * k
         if self.numeric and k.is_number:
             with mpmath.workdps(40):
-                flow = mpmath.expm(mpmath.matrix([[mpmath.mpf(str(sp.Float(x * t, 40))) for x in row]
-                                                  for row in B.tolist()]))
-                return sp.Matrix(3, 3, [sp.Float(flow[i, j], 40) for i in range(3) for j in range(3)])
-        return triangular_exp(B, t)
+                if model == "sgd":
+                    P = mpmath.matrix([[mpmath.mpf(str(sp.Float(x, 40))) for x in row] for row in C.tolist()]) ** int(k)
+                else:
+                    P = mpmath.expm(mpmath.matrix([[mpmath.mpf(str(sp.Float(x * t, 40))) for x in row]
+                                                   for row in C.tolist()]))
+                return sp.Matrix(4, 4, [sp.Float(P[i, j], 40) for i in range(4) for j in range(4)])
+        return triangular_power(C, k) if model == "sgd" else triangular_exp(C, t)
 
     def _mean_and_variance(self, model, k, mean0, var0):
         """(mean, variance) at step k under the map (``"sgd"``) or a modified equation of order 1 or 2."""
         k = self._check_steps(k)
-        propagator = self._power(k) if model == "sgd" else self._flow(model, k)
-        return self._mean_var(propagator * self._initial(mean0, var0))
-
-    @staticmethod
-    def _mean_var(moments: sp.Matrix):
-        mean, second = moments[1], moments[2]
-        variance = second - mean**2
-        if not variance.is_number:
-            mean, variance = sp.factor_terms(sp.expand(mean)), sp.factor_terms(sp.expand(variance))
-        else:
-            mean, variance = sp.Float(mean, 15), sp.Float(variance, 15)
-        return mean, variance
+        z = self._propagator(model, k) * self._initial(mean0, var0)
+        mean, variance = z[1], z[3]
+        if variance.is_number:
+            return sp.Float(mean, 15), sp.Float(variance, 15)
+        return sp.factor_terms(sp.expand(mean)), sp.factor_terms(sp.expand(variance))
 
     # ------------------------------------------------------------------ discrete SGD
     def moment_recursion(self, n: int) -> MomentRecursion:

@@ -41,15 +41,15 @@ class _StablePrinting:
 
     def _print_PowerDivDiff(self, expr):
         k, *offsets = expr.args
-        if len(offsets) > 3:
+        if len(offsets) > 4:
             raise NotImplementedError("divided differences of more than three nodes are not compiled yet")
-        return f"_pow_dd{len(offsets) - 1}({', '.join(self._print(a) for a in (k, *offsets))})"
+        return f"pow_dd{len(offsets) - 1}({', '.join(self._print(a) for a in (k, *offsets))})"
 
     def _print_ExpDivDiff(self, expr):
         t, *nodes = expr.args
-        if len(nodes) > 3:
+        if len(nodes) > 4:
             raise NotImplementedError("divided differences of more than three nodes are not compiled yet")
-        return f"_exp_dd{len(nodes) - 1}({', '.join(self._print(a) for a in (t, *nodes))})"
+        return f"exp_dd{len(nodes) - 1}({', '.join(self._print(a) for a in (t, *nodes))})"
 
 
 class _NumpyPrinter(_StablePrinting, NumPyPrinter):
@@ -223,8 +223,7 @@ def _build(exprs, args, backend, several) -> CompiledFunction:
     outputs = [printer.doprint(e) for e in reduced]
     lines.append(f"    return _finish(({', '.join(outputs)},), ({params}{',' if args else ''}))")
     source = "\n".join(lines)
-    namespace = {"_pow_dd0": stable.pow_dd0, "_pow_dd1": stable.pow_dd1, "_pow_dd2": stable.pow_dd2,
-                 "_exp_dd0": stable.exp_dd0, "_exp_dd1": stable.exp_dd1, "_exp_dd2": stable.exp_dd2}
+    namespace = {name: getattr(stable, name) for name in stable.__all__}
     if backend == "numpy":
         namespace.update(numpy=np, functools=functools, _prepare=_prepare_numpy, _finish=_finish_numpy)
     else:

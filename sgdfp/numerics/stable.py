@@ -12,10 +12,10 @@ linear update are sums of divided differences of :math:`x^k` (discrete time) and
   and :math:`k x^{k-1}` when the nodes coincide; the exponential analogue uses
   :math:`e^{t b_h}(-\mathrm{expm1}(t(b_l - b_h)))/(b_h - b_l)`. Neither cancels nor overflows in an
   intermediate.
-- Second divided difference: the recursive formula with the extreme nodes in the denominator, unless
-  it would lose more than three digits to cancellation (estimated from its own terms); there the
-  Hermite--Genocchi integral :math:`\int_{\text{simplex}} f''` is evaluated by 12x12-point
-  Gauss--Legendre quadrature, which is exact to rounding because :math:`f''` then barely varies.
+- Second and third divided differences: the recursive formula with the extreme nodes in the denominator, unless
+  it would lose more than one digit to cancellation (estimated from its own terms); there the
+  Hermite--Genocchi integral :math:`\int_{\text{simplex}} f^{(m)}` is evaluated by a 12-point
+  Gauss--Legendre rule per dimension, exact to rounding because :math:`f^{(m)}` then barely varies.
 - Negative nodes (:math:`\eta\lambda > 1`) lie far from the others; there the direct formulas are used.
 
 Every branch is evaluated on sanitised inputs so that ``torch.where`` never sees a NaN, which would
@@ -24,13 +24,24 @@ poison autograd.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-__all__ = ["pow_dd0", "pow_dd1", "pow_dd2", "exp_dd0", "exp_dd1", "exp_dd2"]
+__all__ = ["pow_dd0", "pow_dd1", "pow_dd2", "pow_dd3", "exp_dd0", "exp_dd1", "exp_dd2", "exp_dd3"]
 
 _GAUSS_X, _GAUSS_W = np.polynomial.legendre.leggauss(12)
 _GAUSS_X, _GAUSS_W = (_GAUSS_X + 1) / 2, _GAUSS_W / 2  # on [0, 1]
-CANCELLATION_LIMIT = 1e3
+CANCELLATION_LIMIT = 10.0  # at most one digit lost per level of the recursion
+
+
+def _quiet(kernel):
+    """Unused branches of a ``where`` may overflow or divide by zero; numpy need not warn about them."""
+    @functools.wraps(kernel)
+    def wrapped(*args):
+        with np.errstate(all="ignore"):
+            return kernel(*args)
+    return wrapped
 
 
 def _module(*arrays):
@@ -51,6 +62,7 @@ def _broadcast(xp, *arrays):
     return xp.broadcast_tensors(*tensors)
 
 
+@_quiet
 def pow_dd0(k, u):
     """:math:`(1 + u)^k` for integer-valued k."""
     xp = _module(k, u)
@@ -62,6 +74,7 @@ def pow_dd0(k, u):
     return xp.where(positive, xp.exp(k * xp.log1p(u_pos)), base_neg**k)
 
 
+@_quiet
 def pow_dd1(k, u, v):
     r""":math:`((1+u)^k - (1+v)^k)/(u - v)`, stable as :math:`u - v \to 0` and :math:`u, v \to 0`."""
     xp = _module(k, u, v)
@@ -80,52 +93,94 @@ def pow_dd1(k, u, v):
     return xp.where(same, confluent, xp.where(positive, stable, direct))
 
 
-def _hermite_genocchi(xp, second_derivative, nodes, mask):
-    """Integral of f'' over the 2-simplex spanned by the nodes, for the entries in ``mask``."""
-    x0, x1, x2 = (n[mask] for n in nodes)
-    s = xp.asarray(_GAUSS_X) if xp is np else xp.as_tensor(_GAUSS_X, dtype=x0.dtype, device=x0.device)
-    w = xp.asarray(_GAUSS_W) if xp is np else xp.as_tensor(_GAUSS_W, dtype=x0.dtype, device=x0.device)
-    # (s, t) = (s, (1 - s) tau): the triangle as a square, Jacobian (1 - s)
-    S, TAU = s[:, None], s[None, :]
-    T = (1 - S) * TAU
-    weights = (w[:, None] * w[None, :]) * (1 - S)
-    points = x0[..., None, None] + S * (x1 - x0)[..., None, None] + T * (x2 - x0)[..., None, None]
-    return (second_derivative(points, mask) * weights).sum(axis=(-2, -1)) if xp is np else (
-        second_derivative(points, mask) * weights).sum(dim=(-2, -1))
+def _simplex_rule(m: int):
+    """Gauss--Legendre points and weights on the m-simplex (collapsed coordinates), m = 2 or 3."""
+    if m not in _RULES:
+        grids = np.meshgrid(*([_GAUSS_X] * m), indexing="ij")
+        weights = np.prod(np.meshgrid(*([_GAUSS_W] * m), indexing="ij"), axis=0)
+        # t_i = g_i prod_{j<i} (1 - g_j) maps the cube onto the simplex; dt_i/dg_i = prod_{j<i} (1 - g_j)
+        coords, remaining = [], np.ones_like(grids[0])
+        for g in grids:
+            coords.append(remaining * g)
+            weights = weights * remaining
+            remaining = remaining * (1 - g)
+        _RULES[m] = (np.stack([c.ravel() for c in coords], axis=-1), weights.ravel())
+    return _RULES[m]
 
 
-def _second_divided_difference(xp, first, second_derivative, a, b, c):
-    """f[a, b, c] from a first-divided-difference kernel, with the quadrature fallback."""
-    a, b, c = _broadcast(xp, a, b, c)
-    lo = xp.minimum(xp.minimum(a, b), c)
-    hi = xp.maximum(xp.maximum(a, b), c)
-    mid = xp.maximum(xp.minimum(a, b), xp.minimum(xp.maximum(a, b), c))  # the median, exactly
-    spread = hi - lo
+_RULES: dict = {}
+
+
+def _hermite_genocchi(xp, derivative, nodes, mask):
+    """f[x_0, ..., x_m] = integral of f^(m) over the simplex, for the entries in ``mask``."""
+    m = len(nodes) - 1
+    points_np, weights_np = _simplex_rule(m)
+    selected = [n[mask] for n in nodes]
+    if xp is np:
+        T, W = points_np, weights_np
+    else:
+        T = xp.as_tensor(points_np, dtype=selected[0].dtype, device=selected[0].device)
+        W = xp.as_tensor(weights_np, dtype=selected[0].dtype, device=selected[0].device)
+    x0 = selected[0][..., None]
+    points = x0 + sum(T[:, i] * (selected[i + 1][..., None] - x0) for i in range(m))
+    return (derivative(points, mask, m) * W).sum(-1)
+
+
+def _divided_difference(xp, first, derivative, nodes):
+    """f[nodes] for 3 or 4 nodes: the recursion on sorted nodes, or the simplex integral where the
+    recursion would lose more than one digit to cancellation."""
+    nodes = list(_broadcast(xp, *nodes))
+    stacked = xp.stack(nodes, -1)
+    ordered = np.sort(stacked, axis=-1) if xp is np else xp.sort(stacked, dim=-1).values
+    nodes = [ordered[..., i] for i in range(ordered.shape[-1])]
+    if len(nodes) == 2:
+        return first(nodes[1], nodes[0])
+    left = _divided_difference(xp, first, derivative, nodes[1:])
+    right = _divided_difference(xp, first, derivative, nodes[:-1])
+    spread = nodes[-1] - nodes[0]
     safe_spread = xp.where(spread == 0, xp.ones_like(spread), spread)
-    left, right = first(hi, mid), first(mid, lo)
     direct = (left - right) / safe_spread
-    # the subtraction loses log10(scale / |left - right|) digits; past three, integrate instead
+    # the subtraction loses log10(scale / |left - right|) digits; past one, integrate instead
     scale = xp.maximum(xp.abs(left), xp.abs(right))
     cancelling = (spread == 0) | (scale > CANCELLATION_LIMIT * xp.abs(left - right))
     out = xp.where(cancelling, xp.zeros_like(direct), direct)
     if bool(cancelling.any()):
-        out = out.clone() if xp is not np else out.copy()
-        out[cancelling] = _hermite_genocchi(xp, second_derivative, (hi, mid, lo), cancelling)
+        out = out.copy() if xp is np else out.clone()
+        out[cancelling] = _hermite_genocchi(xp, derivative, nodes, cancelling)
     return out
 
 
+def _falling(k, m):
+    out = 1
+    for i in range(m):
+        out = out * (k - i)
+    return out
+
+
+def _pow_dd(k, *offsets):
+    xp = _module(k, *offsets)
+    k, *offsets = _broadcast(xp, k, *offsets)
+
+    def derivative(points_u, mask, m):
+        kk = k[mask][..., None]
+        return _falling(kk, m) * pow_dd0(kk - m, points_u)
+
+    return _divided_difference(xp, lambda hi, lo: pow_dd1(k, hi, lo), derivative, offsets)
+
+
+@_quiet
 def pow_dd2(k, u0, u1, u2):
     r"""Second divided difference of :math:`x^k` at :math:`1 + u_i`."""
-    xp = _module(k, u0, u1, u2)
-    k, u0, u1, u2 = _broadcast(xp, k, u0, u1, u2)
-
-    def second(points_u, mask):
-        kk = k[mask][..., None, None]
-        return kk * (kk - 1) * pow_dd0(kk - 2, points_u)
-
-    return _second_divided_difference(xp, lambda x, y: pow_dd1(k, x, y), second, u0, u1, u2)
+    return _pow_dd(k, u0, u1, u2)
 
 
+@_quiet
+def pow_dd3(k, u0, u1, u2, u3):
+    r"""Third divided difference of :math:`x^k` at :math:`1 + u_i`."""
+    return _pow_dd(k, u0, u1, u2, u3)
+
+
+@_quiet
 def exp_dd0(t, b):
     """:math:`e^{tb}`."""
     xp = _module(t, b)
@@ -133,6 +188,7 @@ def exp_dd0(t, b):
     return xp.exp(t * b)
 
 
+@_quiet
 def exp_dd1(t, b0, b1):
     r""":math:`(e^{tb_0} - e^{tb_1})/(b_0 - b_1)`, stable as the nodes meet."""
     xp = _module(t, b0, b1)
@@ -145,13 +201,24 @@ def exp_dd1(t, b0, b1):
     return xp.where(same, t * xp.exp(t * hi), stable)
 
 
+def _exp_dd(t, *nodes):
+    xp = _module(t, *nodes)
+    t, *nodes = _broadcast(xp, t, *nodes)
+
+    def derivative(points, mask, m):
+        tt = t[mask][..., None]
+        return tt**m * xp.exp(tt * points)
+
+    return _divided_difference(xp, lambda hi, lo: exp_dd1(t, hi, lo), derivative, nodes)
+
+
+@_quiet
 def exp_dd2(t, b0, b1, b2):
     r"""Second divided difference of :math:`e^{tx}`."""
-    xp = _module(t, b0, b1, b2)
-    t, b0, b1, b2 = _broadcast(xp, t, b0, b1, b2)
+    return _exp_dd(t, b0, b1, b2)
 
-    def second(points, mask):
-        tt = t[mask][..., None, None]
-        return tt * tt * xp.exp(tt * points)
 
-    return _second_divided_difference(xp, lambda x, y: exp_dd1(t, x, y), second, b0, b1, b2)
+@_quiet
+def exp_dd3(t, b0, b1, b2, b3):
+    r"""Third divided difference of :math:`e^{tx}`."""
+    return _exp_dd(t, b0, b1, b2, b3)
