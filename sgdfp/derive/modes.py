@@ -107,6 +107,24 @@ def _continuous_matrix(order: int) -> sp.ImmutableMatrix:
 
 
 @lru_cache(maxsize=None)
+def _centred_matrix(model) -> sp.ImmutableMatrix:
+    """The recursion (or ODE) for z = (1, m, m^2, V), from the raw one for (1, m, E[y^2]).
+
+    Tracking the variance V = E[y^2] - m^2 itself avoids subtracting two large numbers when the mean
+    is large; with Gamma = rho = 0 it decouples from the mean entirely. Derived with symbolic
+    parameters, so that entries such as eta^2 Gamma = q - a^2 carry no cancellation into numbers."""
+    continuous = model != "sgd"
+    A = _continuous_matrix(model) if continuous else _discrete_matrix(2)
+    if continuous:  # d/dt m^2 = 2 m dm/dt;  dV/dt = dE[y^2]/dt - 2 m dm/dt
+        rows = [[0, 0, 0, 0], [A[1, 0], A[1, 1], 0, 0], [0, 2 * A[1, 0], 2 * A[1, 1], 0],
+                [A[2, 0], A[2, 1] - 2 * A[1, 0], A[2, 2] - 2 * A[1, 1], A[2, 2]]]
+    else:  # m'^2 = (A10 + A11 m)^2;  V' = E[y'^2] - m'^2
+        rows = [[1, 0, 0, 0], [A[1, 0], A[1, 1], 0, 0], [A[1, 0] ** 2, 2 * A[1, 0] * A[1, 1], A[1, 1] ** 2, 0],
+                [A[2, 0] - A[1, 0] ** 2, A[2, 1] - 2 * A[1, 0] * A[1, 1], A[2, 2] - A[1, 1] ** 2, A[2, 2]]]
+    return sp.ImmutableMatrix(rows).applyfunc(lambda e: sp.factor(sp.expand(e)))
+
+
+@lru_cache(maxsize=None)
 def _stability_threshold() -> sp.Expr:
     """The nonzero root in eta of q(eta) = 1."""
     q = _discrete_matrix(2)[2, 2]
@@ -282,21 +300,10 @@ class Mode:
         return k
 
     def _centred(self, model) -> sp.Matrix:
-        """The recursion (or ODE) for z = (1, m, m^2, V), from the raw one for (1, m, E[y^2]).
-
-        Tracking the variance V = E[y^2] - m^2 itself avoids subtracting two large numbers when the
-        mean is large; with Gamma = rho = 0 it decouples from the mean entirely."""
+        """The centred moment system with this mode's values (cached per mode)."""
         key = ("centred", model)
         if key not in self._cache:
-            continuous = model != "sgd"
-            A = self._discrete(2) if not continuous else self._continuous(model)
-            if continuous:  # d/dt m^2 = 2 m dm/dt;  dV/dt = dE[y^2]/dt - 2 m dm/dt
-                rows = [[0, 0, 0, 0], [A[1, 0], A[1, 1], 0, 0], [0, 2 * A[1, 0], 2 * A[1, 1], 0],
-                        [A[2, 0], A[2, 1] - 2 * A[1, 0], A[2, 2] - 2 * A[1, 1], A[2, 2]]]
-            else:  # m'^2 = (A10 + A11 m)^2;  V' = E[y'^2] - m'^2
-                rows = [[1, 0, 0, 0], [A[1, 0], A[1, 1], 0, 0], [A[1, 0] ** 2, 2 * A[1, 0] * A[1, 1], A[1, 1] ** 2, 0],
-                        [A[2, 0] - A[1, 0] ** 2, A[2, 1] - 2 * A[1, 0] * A[1, 1], A[2, 2] - A[1, 1] ** 2, A[2, 2]]]
-            self._cache[key] = sp.Matrix(rows).applyfunc(lambda e: sp.factor(sp.expand(e)))
+            self._cache[key] = self._sub(_centred_matrix(model))
         return self._cache[key]
 
     def _propagator(self, model, k) -> sp.Matrix:

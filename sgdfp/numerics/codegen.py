@@ -236,7 +236,11 @@ def _build(exprs, args, backend, several) -> CompiledFunction:
 
 def _finish_numpy(outputs, inputs):
     shape = np.broadcast_shapes(*(np.shape(a) for a in inputs)) if inputs else ()
-    return tuple(np.broadcast_to(np.asarray(o, dtype=np.float64), shape).copy() for o in outputs)
+    out = []
+    for o in outputs:
+        o = np.asarray(o, dtype=np.float64)
+        out.append(o if o.shape == shape else np.broadcast_to(o, shape).copy())
+    return tuple(out)
 
 
 def _finish_torch(outputs, inputs):

@@ -62,35 +62,72 @@ def _broadcast(xp, *arrays):
     return xp.broadcast_tensors(*tensors)
 
 
+def _patch(xp, out, mask, compute, *arrays):
+    """``out`` with the entries where ``mask`` holds (broadcast) replaced by ``compute`` on just those."""
+    if not bool(mask.any()):
+        return out
+    out = np.array(out, dtype=np.float64) if xp is np else out.clone()  # a writable array, even 0-d
+    shape = out.shape
+    full = np.broadcast_to(mask, shape) if xp is np else mask.expand(shape)
+    picked = [np.broadcast_to(a, shape)[full] if xp is np else xp.broadcast_to(a, shape)[full] for a in arrays]
+    out[full] = compute(*picked)
+    return out
+
+
+def _asarrays(xp, *arrays):
+    """Arrays of one kind, *not* broadcast: elementwise work stays on the smallest shapes."""
+    if xp is np:
+        return [np.asarray(a, dtype=np.float64) for a in arrays]
+    reference = next(a for a in arrays if isinstance(a, xp.Tensor))
+    return [a if isinstance(a, xp.Tensor) else xp.as_tensor(a, dtype=reference.dtype, device=reference.device)
+            for a in arrays]
+
+
 @_quiet
 def pow_dd0(k, u):
     """:math:`(1 + u)^k` for integer-valued k."""
     xp = _module(k, u)
-    k, u = _broadcast(xp, k, u)
-    base = 1 + u
-    positive = base > 0
-    u_pos = xp.where(positive, u, xp.zeros_like(u))
-    base_neg = xp.where(positive, -xp.ones_like(base), base)
-    return xp.where(positive, xp.exp(k * xp.log1p(u_pos)), base_neg**k)
+    k, u = _asarrays(xp, k, u)
+    negative = (1 + u) <= 0
+    out = xp.exp(k * xp.log1p(xp.where(negative, xp.zeros_like(u), u)))
+    return _patch(xp, out, negative, lambda kk, uu: (1 + uu) ** kk, k, u)
 
 
 @_quiet
 def pow_dd1(k, u, v):
     r""":math:`((1+u)^k - (1+v)^k)/(u - v)`, stable as :math:`u - v \to 0` and :math:`u, v \to 0`."""
     xp = _module(k, u, v)
-    k, u, v = _broadcast(xp, k, u, v)
+    if isinstance(v, (int, float)) and v == 0:
+        return _geometric(xp, *_asarrays(xp, k, u))
+    k, u, v = _asarrays(xp, k, u, v)
     hi, lo = xp.maximum(u, v), xp.minimum(u, v)
     gap = hi - lo
-    same = gap == 0
-    positive = (1 + lo) > 0
-    safe_gap = xp.where(same, xp.ones_like(gap), gap)
-    # positive nodes: x_h^k (1 - (x_l/x_h)^k) / (x_h - x_l)
-    hi_pos = xp.where(positive, hi, xp.zeros_like(hi))
-    ratio = xp.where(positive, -gap / (1 + hi_pos), xp.zeros_like(gap))
-    stable = pow_dd0(k, hi_pos) * (-xp.expm1(k * xp.log1p(ratio))) / safe_gap
-    direct = (pow_dd0(k, hi) - pow_dd0(k, lo)) / safe_gap
-    confluent = k * pow_dd0(k - 1, hi)
-    return xp.where(same, confluent, xp.where(positive, stable, direct))
+    special = (gap == 0) | ((1 + lo) <= 0)
+    safe_gap = xp.where(special, xp.ones_like(gap), gap)
+    safe_hi = xp.where(special, xp.zeros_like(hi), hi)
+    # positive nodes: x_h^k (1 - (x_l/x_h)^k) / (x_h - x_l), nothing cancels or overflows early
+    ratio = -safe_gap / (1 + safe_hi)
+    out = pow_dd0(k, safe_hi) * (-xp.expm1(k * xp.log1p(ratio))) / safe_gap
+
+    def fallback(kk, hh, ll):
+        same = (hh - ll) == 0
+        direct = (pow_dd0(kk, hh) - pow_dd0(kk, ll)) / xp.where(same, xp.ones_like(hh), hh - ll)
+        return xp.where(same, kk * pow_dd0(kk - 1, hh), direct)
+
+    return _patch(xp, out, special, fallback, k, hi, lo)
+
+
+def _geometric(xp, k, u):
+    """((1+u)^k - 1)/u = expm1(k log1p(u))/u, and k at u = 0."""
+    special = (u == 0) | ((1 + u) <= 0)
+    safe = xp.where(special, xp.full_like(u, 0.5), u)
+    out = xp.expm1(k * xp.log1p(safe)) / safe
+
+    def fallback(kk, uu):
+        zero = uu == 0
+        return xp.where(zero, kk, ((1 + uu) ** kk - 1) / xp.where(zero, xp.ones_like(uu), uu))
+
+    return _patch(xp, out, special, fallback, k, u)
 
 
 def _simplex_rule(m: int):
@@ -184,7 +221,7 @@ def pow_dd3(k, u0, u1, u2, u3):
 def exp_dd0(t, b):
     """:math:`e^{tb}`."""
     xp = _module(t, b)
-    t, b = _broadcast(xp, t, b)
+    t, b = _asarrays(xp, t, b)
     return xp.exp(t * b)
 
 
@@ -192,13 +229,18 @@ def exp_dd0(t, b):
 def exp_dd1(t, b0, b1):
     r""":math:`(e^{tb_0} - e^{tb_1})/(b_0 - b_1)`, stable as the nodes meet."""
     xp = _module(t, b0, b1)
-    t, b0, b1 = _broadcast(xp, t, b0, b1)
+    if isinstance(b1, (int, float)) and b1 == 0:  # (e^{tb} - 1)/b
+        t, b = _asarrays(xp, t, b0)
+        zero = b == 0
+        safe = xp.where(zero, xp.ones_like(b), b)
+        return _patch(xp, xp.expm1(t * safe) / safe, zero, lambda tt, bb: tt, t, b)
+    t, b0, b1 = _asarrays(xp, t, b0, b1)
     hi, lo = xp.maximum(b0, b1), xp.minimum(b0, b1)
     gap = hi - lo
     same = gap == 0
     safe_gap = xp.where(same, xp.ones_like(gap), gap)
-    stable = xp.exp(t * hi) * (-xp.expm1(-t * gap)) / safe_gap
-    return xp.where(same, t * xp.exp(t * hi), stable)
+    out = xp.exp(t * hi) * (-xp.expm1(-t * safe_gap)) / safe_gap
+    return _patch(xp, out, same, lambda tt, hh: tt * xp.exp(tt * hh), t, hi)
 
 
 def _exp_dd(t, *nodes):
