@@ -1,0 +1,249 @@
+r"""Simulators of the discrete maps that every formula is checked against.
+
+- :func:`simulate_mode`: :math:`y' = (1 - \eta h)y - \eta g` for an array of modes at once;
+- :func:`simulate_quadratic`: :math:`x' = (I - \eta H_B)x - \eta g_B` in d dimensions.
+
+Both are vectorised over chains, seeded, run on numpy or torch (a CUDA device when asked and
+present), and reduce the state to moments at the requested steps as they go: memory is
+:math:`O(\text{chains} \times \text{state})`, never the trajectory (unless ``keep_samples``).
+Noise is Gaussian with the given moments unless a ``sampler`` is supplied. Chains whose state
+stops being finite are counted as diverged and left out of the moments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["simulate_mode", "simulate_quadratic", "ModeSimulation", "QuadraticSimulation"]
+
+
+@dataclass
+class ModeSimulation:
+    """Moments of simulated modes at the requested steps (first axis: step; then the mode shape).
+
+    ``moments[j]`` is :math:`\\mathbb{E}[y^j]` for ``j = 1..max_moment``; ``variance`` is centred;
+    ``standard_error`` holds the Monte Carlo errors of ``mean`` and ``variance``."""
+
+    steps: np.ndarray
+    mean: np.ndarray
+    variance: np.ndarray
+    moments: dict
+    standard_error: dict
+    chains: int
+    diverged: np.ndarray
+    samples: dict = field(default_factory=dict)
+
+
+@dataclass
+class QuadraticSimulation:
+    """Mean ``(steps, d)`` and covariance ``(steps, d, d)`` of the simulated d-dimensional map."""
+
+    steps: np.ndarray
+    mean: np.ndarray
+    covariance: np.ndarray
+    chains: int
+    diverged: np.ndarray
+    samples: dict = field(default_factory=dict)
+
+
+class _Backend:
+    """The few array operations the simulators need, for numpy or torch."""
+
+    def __init__(self, backend: str, seed: int, device: str | None):
+        if backend not in ("numpy", "torch"):
+            raise ValueError(f"unknown backend {backend!r}; choose numpy or torch")
+        if not isinstance(seed, (int, np.integer)):
+            raise ValueError(f"seed must be an integer; got {seed!r}")
+        self.name = backend
+        if backend == "numpy":
+            if device not in (None, "cpu"):
+                raise ValueError("the numpy backend runs on the CPU; use backend='torch' for a device")
+            self.rng = np.random.default_rng(seed)
+        else:
+            import torch
+
+            self.torch = torch
+            if device in (None, "auto"):
+                device = "cuda" if torch.cuda.is_available() else "cpu"
+            if device.startswith("cuda") and not torch.cuda.is_available():
+                raise ValueError("device 'cuda' was asked for but no CUDA device is available")
+            self.device = torch.device(device)
+            self.rng = torch.Generator(device=self.device)
+            self.rng.manual_seed(int(seed))
+
+    def array(self, value):
+        if self.name == "numpy":
+            return np.asarray(value, dtype=np.float64)
+        return self.torch.as_tensor(np.asarray(value, dtype=np.float64), device=self.device)
+
+    def normal(self, shape):
+        if self.name == "numpy":
+            return self.rng.standard_normal(shape)
+        return self.torch.randn(shape, generator=self.rng, device=self.device, dtype=self.torch.float64)
+
+    def numpy(self, value) -> np.ndarray:
+        return np.asarray(value) if self.name == "numpy" else value.detach().cpu().numpy()
+
+    def isfinite(self, value):
+        return np.isfinite(value) if self.name == "numpy" else self.torch.isfinite(value)
+
+
+def _check_steps(steps) -> np.ndarray:
+    steps = np.atleast_1d(np.asarray(steps))
+    if steps.ndim != 1 or steps.size == 0 or not np.all(np.equal(np.mod(steps, 1), 0)) or np.any(steps < 0):
+        raise ValueError(f"steps must be non-negative integers; got {steps!r}")
+    return np.unique(steps.astype(np.int64))
+
+
+def _check_chains(chains) -> int:
+    if not isinstance(chains, (int, np.integer)) or chains < 2:
+        raise ValueError(f"chains must be an integer >= 2; got {chains!r}")
+    return int(chains)
+
+
+def simulate_mode(curvature, grad_noise, lr, steps: Sequence[int], *, curvature_noise=0.0, mean_grad=0.0,
+                  cross=0.0, mean0=0.0, var0=0.0, chains: int = 100_000, seed: int = 0, backend: str = "numpy",
+                  device: str | None = None, max_moment: int = 4,
+                  sampler: Callable | None = None, keep_samples: bool = False) -> ModeSimulation:
+    r"""Simulate :math:`y_{k+1} = (1 - \eta h_k) y_k - \eta g_k` for every mode of a parameter array.
+
+    Args:
+        curvature, grad_noise, lr, curvature_noise, mean_grad, cross: as in
+            :class:`sgdfp.derive.Mode`; numbers or arrays that broadcast to the mode shape.
+        steps: the steps at which moments are recorded.
+        mean0, var0: the Gaussian initial law.
+        chains: independent chains per mode.
+        seed: the RNG seed (results are reproducible per backend and device).
+        backend: ``"numpy"`` or ``"torch"``; ``device`` for torch (``"auto"``: CUDA when present).
+        max_moment: raw moments recorded, :math:`\mathbb{E}[y^j]` for ``j <= max_moment``.
+        sampler: optional ``sampler(normal, shape) -> (h, g)``, where ``normal(shape)`` draws
+            standard normals from the simulator's RNG; replaces the Gaussian noise.
+        keep_samples: also return the chains' states at the requested steps.
+
+    Raises:
+        ValueError: negative variances, an impossible ``cross``, bad steps, chains, backend or device.
+    """
+    xp = _Backend(backend, seed, device)
+    steps = _check_steps(steps)
+    chains = _check_chains(chains)
+    params = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in
+                                   (curvature, grad_noise, lr, curvature_noise, mean_grad, cross, mean0, var0)))
+    lam, d, eta, gamma, gbar, rho, m0, v0 = params
+    if np.any(d < 0) or np.any(gamma < 0) or np.any(v0 < 0):
+        raise ValueError("grad_noise, curvature_noise and var0 are variances and cannot be negative")
+    if np.any(eta <= 0):
+        raise ValueError("lr must be positive")
+    if np.any(rho**2 > gamma * d * (1 + 1e-12)):
+        raise ValueError("cross is impossible: Cov(h, g)^2 must not exceed Var(h) Var(g)")
+    shape = (chains,) + lam.shape
+    # (h, g) = (lam + sqrt(G) z1, gbar + r z1 + s z2) with r = rho/sqrt(G), s = sqrt(D - r^2)
+    sqrt_gamma = np.sqrt(gamma)
+    r = np.divide(rho, sqrt_gamma, out=np.zeros_like(rho), where=sqrt_gamma > 0)
+    s = np.sqrt(np.maximum(d - r**2, 0.0))
+    lam_, eta_, sg_, gbar_, r_, s_ = (xp.array(a) for a in (lam, eta, sqrt_gamma, gbar, r, s))
+    y = xp.array(m0) + xp.array(np.sqrt(v0)) * xp.normal(shape)
+    records: dict[int, dict] = {}
+    for k in range(int(steps[-1]) + 1):
+        if k in steps:
+            records[k] = _mode_moments(xp, y, max_moment, keep_samples)
+        if k == steps[-1]:
+            break
+        if sampler is None:
+            z1, z2 = xp.normal(shape), xp.normal(shape)
+            h, g = lam_ + sg_ * z1, gbar_ + r_ * z1 + s_ * z2
+        else:
+            h, g = sampler(xp.normal, shape)
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is counted, not warned about
+            y = (1 - eta_ * h) * y - eta_ * g
+    stack = lambda key: np.stack([records[k][key] for k in steps])  # noqa: E731
+    return ModeSimulation(
+        steps=steps, mean=stack("mean"), variance=stack("variance"),
+        moments={j: np.stack([records[k]["moments"][j] for k in steps]) for j in range(1, max_moment + 1)},
+        standard_error={"mean": stack("se_mean"), "variance": stack("se_variance")},
+        chains=chains, diverged=stack("diverged"),
+        samples={int(k): records[k]["samples"] for k in steps} if keep_samples else {})
+
+
+def _mode_moments(xp, y, max_moment, keep_samples):
+    finite = xp.isfinite(y)
+    n = finite.sum(0)
+    y_np = xp.numpy(y)
+    finite_np = xp.numpy(finite)
+    count = np.maximum(xp.numpy(n), 1)
+    clean = np.where(finite_np, y_np, 0.0)
+    mean = clean.sum(0) / count
+    centred = np.where(finite_np, y_np - mean, 0.0)
+    c2 = (centred**2).sum(0) / count
+    c4 = (centred**4).sum(0) / count
+    return {
+        "mean": mean, "variance": c2,
+        "moments": {j: (clean**j).sum(0) / count for j in range(1, max_moment + 1)},
+        "se_mean": np.sqrt(c2 / count), "se_variance": np.sqrt(np.maximum(c4 - c2**2, 0.0) / count),
+        "diverged": y_np.shape[0] - xp.numpy(n), "samples": y_np.copy() if keep_samples else None,
+    }
+
+
+def simulate_quadratic(hessian, grad_cov, lr: float, steps: Sequence[int], *, curvature_noise=None,
+                       mean_grad=None, cross=None, chains: int = 100_000, seed: int = 0, backend: str = "numpy",
+                       device: str | None = None, sampler: Callable | None = None,
+                       keep_samples: bool = False) -> QuadraticSimulation:
+    r"""Simulate :math:`x_{k+1} = (I - \eta H_B)x_k - \eta g_B` from :math:`x_0 = 0`.
+
+    The noise :math:`(\operatorname{vec}\Xi, \zeta)` of :math:`H_B = H + \Xi`, :math:`g_B = \bar g + \zeta`
+    is Gaussian with covariance :math:`\begin{pmatrix}\Gamma & \rho\\ \rho^\top & C\end{pmatrix}`
+    (parameters as in :class:`sgdfp.derive.QuadraticModel`), or drawn by
+    ``sampler(normal, chains) -> (Xi, zeta)`` with shapes ``(chains, d, d)`` and ``(chains, d)``.
+    """
+    xp = _Backend(backend, seed, device)
+    steps = _check_steps(steps)
+    chains = _check_chains(chains)
+    H = np.asarray(hessian, dtype=np.float64)
+    if H.ndim != 2 or H.shape[0] != H.shape[1] or not np.allclose(H, H.T):
+        raise ValueError("hessian must be a symmetric square matrix")
+    dim = H.shape[0]
+    C = np.asarray(grad_cov, dtype=np.float64)
+    if C.shape != (dim, dim):
+        raise ValueError(f"grad_cov must have shape {(dim, dim)}; got {C.shape}")
+    gbar = np.zeros(dim) if mean_grad is None else np.asarray(mean_grad, dtype=np.float64)
+    gamma = np.zeros((dim,) * 4) if curvature_noise is None else np.asarray(curvature_noise, dtype=np.float64)
+    rho = np.zeros((dim,) * 3) if cross is None else np.asarray(cross, dtype=np.float64)
+    joint = np.block([[gamma.reshape(dim * dim, dim * dim), rho.reshape(dim * dim, dim)],
+                      [rho.reshape(dim * dim, dim).T, C]])
+    values, vectors = np.linalg.eigh((joint + joint.T) / 2)
+    if values.min() < -1e-10 * max(1.0, np.abs(values).max()):
+        raise ValueError("the joint covariance of curvature and gradient noise is not positive semi-definite")
+    root = xp.array(vectors * np.sqrt(np.clip(values, 0.0, None)))  # joint = root root^T
+    H_, gbar_ = xp.array(H), xp.array(gbar)
+    eta = float(lr)
+    x = xp.array(np.zeros((chains, dim)))
+    records = {}
+    for k in range(int(steps[-1]) + 1):
+        if k in steps:
+            records[k] = _quadratic_moments(xp, x, keep_samples)
+        if k == steps[-1]:
+            break
+        if sampler is None:
+            noise = xp.normal((chains, dim * dim + dim)) @ root.T
+            xi, zeta = noise[:, :dim * dim].reshape(chains, dim, dim), noise[:, dim * dim:]
+        else:
+            xi, zeta = sampler(xp.normal, chains)
+        with np.errstate(over="ignore", invalid="ignore"):
+            x = x - eta * (x @ H_.T + (xi @ x[:, :, None])[:, :, 0] + gbar_ + zeta)
+    return QuadraticSimulation(steps=steps, mean=np.stack([records[k]["mean"] for k in steps]),
+                               covariance=np.stack([records[k]["covariance"] for k in steps]), chains=chains,
+                               diverged=np.array([records[k]["diverged"] for k in steps]),
+                               samples={int(k): records[k]["samples"] for k in steps} if keep_samples else {})
+
+
+def _quadratic_moments(xp, x, keep_samples):
+    x_np = xp.numpy(x)
+    finite = np.all(np.isfinite(x_np), axis=1)
+    kept = x_np[finite]
+    mean = kept.mean(0) if len(kept) else np.full(x_np.shape[1], np.nan)
+    centred = kept - mean
+    covariance = centred.T @ centred / max(len(kept), 1)
+    return {"mean": mean, "covariance": covariance, "diverged": int((~finite).sum()),
+            "samples": x_np.copy() if keep_samples else None}
