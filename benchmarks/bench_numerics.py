@@ -78,7 +78,7 @@ def main() -> None:
         k_t = torch.as_tensor(k, device=device)
         torch_functions.variance(lam_t[:10], 1.0, 0.1, k_t)
 
-        def run():
+        def run(torch_functions=torch_functions, lam_t=lam_t, k_t=k_t, device=device):
             torch_functions.variance(lam_t, 1.0, 0.1, k_t)
             if device == "cuda":
                 torch.cuda.synchronize()

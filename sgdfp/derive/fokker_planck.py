@@ -25,7 +25,6 @@ Everything below is built from the jump moments of the update; no Fokker--Planck
 from __future__ import annotations
 
 from itertools import combinations_with_replacement
-from math import factorial
 
 import sympy as sp
 

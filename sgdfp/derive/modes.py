@@ -204,10 +204,6 @@ def _explicit(expr: sp.Expr) -> sp.Expr:
     return sp.factor(sp.simplify(expr.doit()))
 
 
-def _is_number(value) -> bool:
-    return sp.sympify(value).is_number
-
-
 class Mode:
     r"""One mode :math:`y' = (1 - \eta h)y - \eta g` near a critical point.
 

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-import scipy.linalg
 import sympy as sp
 
 from sgdfp.derive.fokker_planck import kramers_moyal

@@ -27,7 +27,6 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pytorch import TorchPrinter
 
-from sgdfp.derive.powers import ExpDivDiff, PowerDivDiff
 from sgdfp.numerics import stable
 
 __all__ = ["compile", "BACKENDS", "CompiledFunction", "clear_cache"]
