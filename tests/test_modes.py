@@ -174,3 +174,8 @@ def test_bad_steps_and_symbolic_regime():
         Mode(lam, 1, 0.1).regime()
     with pytest.raises(ValueError, match="horizon"):
         Mode(1, 1, 0.1).regime(horizon=0)
+
+
+def test_stationary_density_accepts_floating_point_parameters():
+    mode = Mode(1.0, 2.0, 0.1, curvature_noise=0.3, mean_grad=0.2, cross=0.1)
+    assert mode.stationary_density().variance() == pytest.approx(float(mode.stationary_variance()), rel=1e-10)

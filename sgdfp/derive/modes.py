@@ -477,8 +477,9 @@ class Mode:
         langevin = modified_equation(update, 1).generator(P)
         out = []
         for series in (discrete, langevin):
-            m1 = self._sub(series.coefficients.get((1,), 0))
-            m2 = self._sub(series.coefficients.get((2,), 0))
+            # exact rationals for floats: SymPy's rational integration fails on inexact coefficients
+            m1 = sp.nsimplify(self._sub(series.coefficients.get((1,), 0)), rational=True)
+            m2 = sp.nsimplify(self._sub(series.coefficients.get((2,), 0)), rational=True)
             exponent = sp.integrate(sp.apart(sp.cancel(2 * m1 / m2), y) if m2.is_polynomial(y) else 2 * m1 / m2, y)
             weight = sp.powsimp(sp.expand_power_exp(sp.exp(exponent).rewrite(sp.Pow)))
             density = sp.simplify(weight / m2).subs(y, variable)
