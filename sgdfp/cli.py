@@ -1,4 +1,4 @@
-"""Command line: ``sgdfp derive`` and ``sgdfp mode``.
+"""Command line: ``sgdfp derive``, ``sgdfp mode`` and ``sgdfp validate``.
 
 User mistakes (bad flags, values out of range) end with one line on stderr and exit status 2.
 Heavy imports (SymPy) happen inside the commands, so ``sgdfp --help`` answers at once.
@@ -70,7 +70,32 @@ def build_parser() -> argparse.ArgumentParser:
     mode_out = mode.add_mutually_exclusive_group()
     mode_out.add_argument("--latex", action="store_true", help="print the formulas and values as LaTeX")
     mode_out.add_argument("--json", action="store_true", help="print one JSON object")
+    validate = sub.add_parser(
+        "validate", help="real SGD on real models against the mode theory",
+        description="Train to a reference point, measure curvature and noise per mode, run replica "
+                    "ensembles of SGD and compare their per-mode variances with the predictions.")
+    validate.add_argument("--preset", required=True, choices=["mnist-mlp", "mnist-mlp-critical", "digits-mlp",
+                                                              "char-transformer"])
+    validate.add_argument("--quick", action="store_true", help="fewer replicas, steps and samples (seconds)")
+    validate.add_argument("--lr", type=_positive_float, nargs="+", metavar="ETA", help="one or several (a sweep)")
+    validate.add_argument("--batch-size", type=_bounded_int(1, 10**6), metavar="B")
+    validate.add_argument("--replicas", type=_bounded_int(2, 10**6), metavar="R")
+    validate.add_argument("--steps", type=_bounded_int(1, 10**7), metavar="T")
+    validate.add_argument("--sampling", choices=["with", "without"], help="minibatches with or without replacement")
+    validate.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    validate.add_argument("--seed", type=_bounded_int(0, 2**31 - 1), default=0, metavar="S")
+    validate.add_argument("--out", required=True, metavar="DIR", help="output directory (must not exist)")
+    validate.add_argument("--force", action="store_true", help="replace an existing output directory")
+    validate.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    validate.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
+
+
+def _positive_float(value: str) -> float:
+    number = _finite_float(value)
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number; got {value!r}")
+    return number
 
 
 def _finite_float(value: str) -> float:
@@ -261,17 +286,55 @@ def _print_derive(report: dict, fmt: str) -> None:
         print()
 
 
+def _validate(args) -> None:
+    from pathlib import Path
+
+    from sgdfp.validate.run import json_summary, preset_config, run_validation, write_results
+
+    if Path(args.out).exists() and not args.force:
+        raise ValueError(f"output directory '{args.out}' exists; pass --force to replace it")
+    config = preset_config(args.preset, quick=args.quick, lr=args.lr, batch_size=args.batch_size,
+                           replicas=args.replicas, steps=args.steps, sampling=args.sampling, device=args.device,
+                           seed=args.seed)
+    progress = not args.quiet and not args.json and sys.stderr.isatty()
+    results = run_validation(config, progress=progress)
+    write_results(results, args.out, force=args.force)
+    summary = json_summary(results)
+    if args.json:
+        print(json.dumps(summary, indent=2, default=float))
+        return
+    print(f"sgdfp validate {summary['preset']}: {results['model']['parameters']} parameters, "
+          f"{results['dataset']['samples']} samples, device {summary['device']}, {summary['wall_seconds']:.1f} s")
+    print(f"reference point: loss {results['reference']['loss']:.4f}, |grad L| {results['reference']['grad_norm']:.2e}")
+    for run in results["runs"]:
+        s = run["summary"]
+        print(f"eta = {run['lr']}: log-corr top-48 {s['log_corr_top']:.3f} (stationary formula "
+              f"{s['stationary_log_corr_top']:.3f}), all {s['log_corr_all']:.3f}; median |log ratio| top "
+              f"{s['median_abs_log_ratio_top']:.3f}, all {s['median_abs_log_ratio_all']:.3f} (Langevin "
+              f"{s['langevin_median_abs_log_ratio_all']:.3f}; noise floor {s['noise_floor_abs_log_ratio']:.3f}); "
+              f"outside 95 % interval {100 * s['fraction_outside_interval']:.1f} %; diverged replicas "
+              f"{s['diverged_replicas']}")
+        print(f"   growth exponents: confined {s['confined_growth_exponent']}, diffusive "
+              f"{s['diffusive_growth_exponent']}; regimes {s['regime_counts']}")
+    if summary["scaling"]:
+        print(f"flat-mode diffusion coefficient ~ eta^{summary['scaling']['exponent']} "
+              f"(95 % interval {summary['scaling']['interval']})")
+    print(f"wrote {args.out}/results.json, modes.csv and figures")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sgdfp`` console script; returns the exit status."""
     try:
         args = build_parser().parse_args(argv)
-        fmt = "json" if args.json else "latex" if args.latex else "text"
+        fmt = "json" if args.json else "latex" if getattr(args, "latex", False) else "text"
         if args.command == "derive":
             _print_derive(derive_report(args.dim, args.eta_order), fmt)
         elif args.command == "mode":
             report = mode_report(args.curvature, args.grad_noise, args.lr, args.curvature_noise, args.mean_grad,
                                  args.cross, args.steps)
             _print_mode(report, fmt)
+        elif args.command == "validate":
+            _validate(args)
         return 0
     except UsageError as exc:
         print(exc, file=sys.stderr)
