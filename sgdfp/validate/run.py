@@ -13,6 +13,7 @@ import platform
 import shutil
 import tempfile
 import time
+from functools import lru_cache
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -179,17 +180,13 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
         measured_steps = checkpoints[1:]  # step 0 has zero variance by construction
         summary, table = summarise(stats.curvature, lr, measured_steps, ensemble.variance[1:], predicted[1:],
                                    langevin[1:], stationary, regimes, ensemble.live[1:])
-        flat = np.array([r == "diffusive" for r in regimes])
-        diffusion_measured, diffusion_predicted = _diffusion(measured_steps, ensemble.variance[1:], lr,
-                                                             stats.grad_noise, flat)
         summary.update(diverged_replicas=int(ensemble.diverged), ensemble_seconds=ensemble_seconds,
-                       diffusion_coefficient_measured=diffusion_measured,
-                       diffusion_coefficient_predicted=diffusion_predicted,
                        mean_displacement_over_scale=_validity(ensemble, stats))
         runs.append({"lr": lr, "summary": summary, "steps": checkpoints.tolist(),
                      "measured_variance": ensemble.variance.tolist(), "predicted_variance": predicted.tolist(),
                      "langevin_variance": langevin.tolist(), "stationary_variance": stationary.tolist(),
                      "regimes": regimes, "table": {key: np.asarray(v).tolist() for key, v in table.items()}})
+    _diffusion(runs, stats)
     results = {
         "config": asdict(config), "device": str(device), "reference": reference,
         "dataset": {"name": data.name, "source": data.source, "samples": len(data), **data.meta},
@@ -205,15 +202,33 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
     return results
 
 
-def _diffusion(steps, variance, lr, grad_noise, flat):
-    """Median measured and predicted diffusion coefficient per unit time t = eta k over the flat modes."""
-    if not flat.any():
-        return None, None
-    late = steps >= steps[-1] / 2
-    t = lr * steps[late].astype(float)
-    slopes = [np.polyfit(t, variance[late, i], 1)[0] / 2 for i in np.flatnonzero(flat)]
-    predicted = lr * grad_noise[flat] / 2
-    return float(np.median(slopes)), float(np.median(predicted))
+@lru_cache(maxsize=None)
+def _diffusion_function():
+    """The flat-mode diffusion coefficient per unit time, derived by Mode and compiled."""
+    from sgdfp.derive.modes import D, eta, lam
+    from sgdfp.numerics import compile
+
+    return compile(Mode(lam, D, eta).diffusion_coefficient().per_time, [lam, D, eta])
+
+
+def _diffusion(runs, stats) -> None:
+    """Measured and predicted diffusion coefficients of the flat modes (diffusive at every eta of the
+    sweep, with gradient noise): per mode, half the slope of the variance against t = eta k over the
+    second half of the run; summarised by their geometric mean."""
+    flat = np.all([np.asarray(r["regimes"]) == "diffusive" for r in runs], axis=0) & (stats.grad_noise > 0)
+    for run in runs:
+        lr = run["lr"]
+        steps = np.asarray(run["steps"])[1:]
+        variance = np.asarray(run["measured_variance"])[1:]
+        late = steps >= steps[-1] / 2
+        t = lr * steps[late].astype(float)
+        measured = np.array([np.polyfit(t, variance[late, i], 1)[0] / 2 for i in np.flatnonzero(flat)])
+        predicted = _diffusion_function()(stats.curvature[flat], stats.grad_noise[flat], lr)
+        good = measured > 0
+        run["summary"].update(
+            flat_modes=int(flat.sum()),
+            diffusion_coefficient_measured=float(np.exp(np.mean(np.log(measured[good])))) if good.any() else None,
+            diffusion_coefficient_predicted=float(np.exp(np.mean(np.log(predicted[good])))) if good.any() else None)
 
 
 def _validity(ensemble, stats) -> float:
