@@ -62,7 +62,11 @@ def test_dense_and_lanczos_eigenpairs_agree():
 def test_hessian_from_products_matches_autograd_hessian():
     model, x, y = _tiny()
     exact = torch.func.hessian(model.loss)(model.theta0, x, y)
-    assert torch.allclose(model.hessian(model.theta0, x, y, data_chunk=64, vector_chunk=7), exact, atol=1e-12)
+    assert torch.allclose(model.hessian(model.theta0, x, y, data_chunk=64), exact, atol=1e-12)
+    V = torch.linalg.qr(torch.randn(model.num_parameters, 5, dtype=torch.float64))[0]
+    looped = model.directional_curvatures(model.theta0, V, x, y, direction_chunk=1)
+    vectorised = model.directional_curvatures(model.theta0, V, x, y, direction_chunk=3, data_chunk=70)
+    assert torch.allclose(looped, vectorised, atol=1e-13)
 
 
 def test_per_mode_statistics_against_brute_force():
@@ -184,3 +188,12 @@ def test_mnist_mlp_published_setup():
     summary = run_validation(config)["runs"][0]["summary"]
     assert summary["log_corr_all"] >= 0.99
     assert summary["median_abs_log_ratio_all"] <= 0.2
+
+
+def test_subsampled_curvature_statistics_estimate_the_full_ones():
+    model, x, y = _tiny()
+    full = mode_statistics(model, model.theta0, x, y, batch_size=16)
+    sub = mode_statistics(model, model.theta0, x, y, batch_size=16, curvature_samples=150, direction_chunk=1)
+    assert np.array_equal(full.grad_noise, sub.grad_noise) and np.array_equal(full.curvature, sub.curvature)
+    ratio = sub.curvature_noise / full.curvature_noise
+    assert 0.8 < np.median(ratio) < 1.25

@@ -52,6 +52,8 @@ class ValidationConfig:
     polish_max_steps: int = 20000
     checkpoints: int = 24
     modes: int | None = None
+    curvature_samples: int | None = None
+    direction_chunk: int = 32
 
 
 def _mnist():
@@ -66,7 +68,8 @@ PRESETS = {
                        config={"samples": 1797}),
     "char-transformer": dict(data=lambda: load_text("pydoc", sequences=2048, context=16),
                              model=lambda: CharTransformer(30, 8, 16), task="next-token",
-                             config={"reference_steps": 1500, "reference_lr": 0.5}),
+                             config={"reference_steps": 1500, "reference_lr": 0.5, "curvature_samples": 512,
+                                     "direction_chunk": 1}),
 }
 QUICK = {"replicas": 32, "steps": 100, "reference_steps": 200, "samples": 1024, "checkpoints": 12}
 
@@ -160,7 +163,8 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
     theta, reference = reference_point(model, inputs, targets, config, generator)
     stats_start = time.perf_counter()
     stats = mode_statistics(model, theta, inputs, targets, config.batch_size, config.sampling, modes=config.modes,
-                            seed=config.seed)
+                            seed=config.seed, curvature_samples=config.curvature_samples,
+                            direction_chunk=config.direction_chunk)
     statistics_seconds = time.perf_counter() - stats_start
     checkpoints = np.unique(np.concatenate([[0], np.geomspace(1, config.steps, config.checkpoints).astype(int)]))
     functions = mode_functions("numpy")

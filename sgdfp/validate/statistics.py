@@ -66,7 +66,8 @@ def _offdiagonal_fraction(matrix: np.ndarray) -> float:
 
 def mode_statistics(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor,
                     batch_size: int, sampling: str = "with", modes: int | None = None, dense_limit: int = 3000,
-                    pairs: int = 64, seed: int = 0) -> ModeStatistics:
+                    pairs: int = 64, seed: int = 0, curvature_samples: int | None = None,
+                    direction_chunk: int = 32) -> ModeStatistics:
     """Measure :math:`\\lambda, D, \\Gamma, \\bar g, \\rho` for every mode (or the ``modes`` of largest |λ|).
 
     Args:
@@ -75,6 +76,9 @@ def mode_statistics(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor,
         modes: how many eigenpairs; all of them (dense Hessian) when None and P <= ``dense_limit``,
             otherwise Lanczos on Hessian--vector products for the ``modes`` of largest magnitude.
         pairs: random mode pairs sampled to measure how diagonal the curvature fluctuations are.
+        curvature_samples: estimate Γ and ρ from this many randomly chosen samples (all when None);
+            λ, D and ḡ always use every sample.
+        direction_chunk: directions per vmapped pass of the per-sample curvatures (1: a loop).
     """
     N, P = int(inputs.shape[0]), model.num_parameters
     if not 1 <= batch_size <= N or (sampling == "without" and batch_size > N):
@@ -86,17 +90,25 @@ def mode_statistics(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor,
         count = min(modes or dense_limit, P - 1)
         eigenvalues, vectors = top_eigenpairs(model, theta, inputs, targets, count, seed=seed)
         method = "lanczos"
+    rng = np.random.default_rng(seed)
     gradients = model.per_sample_gradients(theta, inputs, targets) @ vectors  # (N, m)
-    curvatures = model.directional_curvatures(theta, vectors, inputs, targets)  # (N, m)
+    chosen = (np.arange(N) if curvature_samples is None or curvature_samples >= N
+              else np.sort(rng.choice(N, curvature_samples, replace=False)))
+    index = torch.as_tensor(chosen, device=inputs.device)
+    curvatures = model.directional_curvatures(theta, vectors, inputs[index], targets[index],
+                                              direction_chunk=direction_chunk)  # (n, m)
     g = gradients.detach().cpu().numpy()
     h = curvatures.detach().cpu().numpy()
     lam = eigenvalues.detach().cpu().numpy()
-    mean_g, mean_h = g.mean(0), h.mean(0)
-    gc, hc = g - mean_g, h - mean_h
+    mean_g = g.mean(0)
+    gc = g - mean_g
+    # the curvature fluctuations about the exact eigenvalue (the mean over all samples)
+    mean_h = h.mean(0) if len(chosen) == N else lam
+    hc = h - mean_h
+    gc_sub = gc[chosen]
     factor = minibatch_factor(batch_size, N, sampling)
     # off-diagonal structure in the eigenbasis
     grad_cov = gc.T @ gc / N
-    rng = np.random.default_rng(seed)
     m = vectors.shape[1]
     curvature_off = 0.0
     if m >= 2 and pairs > 0:
@@ -104,7 +116,8 @@ def mode_statistics(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor,
         keep = i != j
         i, j = i[keep], j[keep]
         if len(i):
-            mixed = model.directional_curvatures(theta, vectors[:, i] + vectors[:, j], inputs, targets)
+            mixed = model.directional_curvatures(theta, vectors[:, i] + vectors[:, j], inputs[index], targets[index],
+                                                 direction_chunk=direction_chunk)
             # v_i^T H_a v_j by polarisation
             cross_terms = (mixed.detach().cpu().numpy() - h[:, i] - h[:, j]) / 2
             off = np.mean(np.var(cross_terms, axis=0))
@@ -112,8 +125,8 @@ def mode_statistics(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor,
             curvature_off = float(np.sqrt(off / (off + diag))) if off + diag > 0 else 0.0
     return ModeStatistics(
         curvature=lam, grad_noise=factor * np.mean(gc**2, axis=0), curvature_noise=factor * np.mean(hc**2, axis=0),
-        mean_grad=mean_g, cross=factor * np.mean(gc * hc, axis=0), eigenvectors=vectors, batch_size=batch_size,
+        mean_grad=mean_g, cross=factor * np.mean(gc_sub * hc, axis=0), eigenvectors=vectors, batch_size=batch_size,
         num_samples=N, sampling=sampling, factor=factor, grad_noise_offdiagonal=_offdiagonal_fraction(grad_cov),
         curvature_noise_offdiagonal=curvature_off,
-        curvature_consistency=float(np.max(np.abs(mean_h - lam)) / max(np.max(np.abs(lam)), 1e-300)),
+        curvature_consistency=float(np.max(np.abs(h.mean(0) - lam)) / max(np.max(np.abs(lam)), 1e-300)),
         method=method)
