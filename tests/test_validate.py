@@ -195,5 +195,6 @@ def test_subsampled_curvature_statistics_estimate_the_full_ones():
     full = mode_statistics(model, model.theta0, x, y, batch_size=16)
     sub = mode_statistics(model, model.theta0, x, y, batch_size=16, curvature_samples=150, direction_chunk=1)
     assert np.array_equal(full.grad_noise, sub.grad_noise) and np.array_equal(full.curvature, sub.curvature)
-    ratio = sub.curvature_noise / full.curvature_noise
-    assert 0.8 < np.median(ratio) < 1.25
+    informative = full.curvature_noise > 1e-9 * full.curvature_noise.max()
+    ratio = sub.curvature_noise[informative] / full.curvature_noise[informative]
+    assert informative.sum() > 10 and 0.8 < np.median(ratio) < 1.25
