@@ -198,3 +198,11 @@ def test_subsampled_curvature_statistics_estimate_the_full_ones():
     informative = full.curvature_noise > 1e-9 * full.curvature_noise.max()
     ratio = sub.curvature_noise[informative] / full.curvature_noise[informative]
     assert informative.sum() > 10 and 0.8 < np.median(ratio) < 1.25
+
+
+@pytest.mark.slow
+def test_mnist_mlp_near_critical_point():
+    summary = run_validation(ValidationConfig(preset="mnist-mlp-critical", polish_tolerance=5e-3))["runs"][0]["summary"]
+    assert summary["median_abs_log_ratio_all"] <= 1.3 * summary["noise_floor_abs_log_ratio"]
+    assert summary["fraction_outside_interval"] <= 0.10
+    assert abs(summary["diffusive_growth_exponent"] - 1.0) <= 0.1
