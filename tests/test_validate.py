@@ -159,7 +159,7 @@ def test_results_are_written_atomically_and_not_overwritten(tmp_path):
     with pytest.raises(ValueError, match="exists"):
         write_results(results, out)
     broken = dict(results, runs=[])  # figures fail on a malformed result: nothing half written is left behind
-    with pytest.raises(Exception):
+    with pytest.raises(IndexError):
         write_results(broken, tmp_path / "broken")
     assert not (tmp_path / "broken").exists() and not list(tmp_path.glob(".broken*"))
     summary = json_summary(results)

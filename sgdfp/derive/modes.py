@@ -249,6 +249,16 @@ class Mode:
         self.values = values
         self._cache: dict = {}
 
+    @classmethod
+    def from_estimates(cls, curvature: float, grad_noise: float, lr: float, curvature_noise: float = 0.0,
+                       mean_grad: float = 0.0, cross: float = 0.0) -> Mode:
+        """A numeric mode from measured or rotated statistics, whose rounding can leave a variance a hair
+        below zero or :math:`\rho^2` a hair above :math:`\Gamma D`: both are clipped to the valid range."""
+        grad_noise, curvature_noise = max(float(grad_noise), 0.0), max(float(curvature_noise), 0.0)
+        bound = (grad_noise * curvature_noise) ** 0.5
+        return cls(float(curvature), grad_noise, lr, curvature_noise=curvature_noise, mean_grad=float(mean_grad),
+                   cross=min(max(float(cross), -bound), bound))
+
     # ------------------------------------------------------------------ helpers
     curvature = property(lambda self: self.values[lam], doc=r":math:`\lambda`")
     grad_noise = property(lambda self: self.values[D], doc=":math:`D`")

@@ -38,7 +38,7 @@ from sgdfp.derive.noise import Noise
 from sgdfp.derive.symbols import eta
 from sgdfp.derive.update import DiscreteUpdate
 
-__all__ = ["QuadraticModel", "ModeDecomposition", "pair_cross_covariance"]
+__all__ = ["QuadraticModel", "ModeDecomposition", "pair_cross_covariance", "offdiagonal_fraction"]
 
 
 def _matrix(value, name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -277,8 +277,7 @@ class QuadraticModel:
         lam, V = np.linalg.eigh(self.hessian)
         C = V.T @ self.grad_cov @ V
         gbar = V.T @ self.mean_grad
-        total = np.linalg.norm(C)
-        grad_off = float(np.linalg.norm(C - np.diag(np.diag(C))) / total) if total > 0 else 0.0
+        grad_off = offdiagonal_fraction(C)
         d = self.dim
         if self.curvature_noise is not None:
             G = np.einsum("ia,jb,kc,ld,ijkl->abcd", V, V, V, V, self.curvature_noise)
@@ -292,9 +291,7 @@ class QuadraticModel:
             rho_diag = np.array([rho[a, a, a] for a in range(d)])
         else:
             rho_diag = np.zeros(d)
-        modes = [Mode(float(lam[a]), max(float(C[a, a]), 0.0), self.lr, curvature_noise=max(float(diag[a]), 0.0),
-                      mean_grad=float(gbar[a]), cross=_clip_cross(rho_diag[a], diag[a], C[a, a]))
-                 for a in range(d)]
+        modes = [Mode.from_estimates(lam[a], C[a, a], self.lr, diag[a], gbar[a], rho_diag[a]) for a in range(d)]
         return ModeDecomposition(lam, V, modes, grad_off, g_off, C)
 
     def cross_covariance(self, a: int, b: int, k: int | None = None) -> float:
@@ -317,7 +314,7 @@ class QuadraticModel:
         return float(V[:, a] @ cov @ V[:, b])
 
 
-def _clip_cross(rho: float, gamma: float, d: float) -> float:
-    """Rounding can push rho^2 a hair above Gamma D; keep the Cauchy-Schwarz bound."""
-    bound = np.sqrt(max(gamma, 0.0) * max(d, 0.0))
-    return float(np.clip(rho, -bound, bound))
+def offdiagonal_fraction(matrix: np.ndarray) -> float:
+    """:math:`\|\mathrm{offdiag}\,M\|_F / \|M\|_F` (0 for the zero matrix)."""
+    total = np.linalg.norm(matrix)
+    return float(np.linalg.norm(matrix - np.diag(np.diag(matrix))) / total) if total > 0 else 0.0

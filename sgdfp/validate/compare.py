@@ -13,6 +13,8 @@ from functools import lru_cache
 import numpy as np
 from scipy import optimize, stats
 
+from sgdfp.derive.modes import REGIMES
+
 __all__ = ["chi2_interval", "noise_floor", "growth_exponents", "summarise", "TOP_MODES"]
 
 TOP_MODES = 48
@@ -94,8 +96,7 @@ def summarise(curvature, lr, steps, measured, predicted, langevin, stationary, r
         "stiff_modes": int(stiff.sum()),
         "median_abs_log_ratio_stiff": median_over(discrete_error, stiff),
         "langevin_median_abs_log_ratio_stiff": median_over(langevin_error, stiff),
-        "regime_counts": {name: int((regimes == name).sum()) for name in ("confined", "diffusive", "unstable",
-                                                                            "escaping")},
+        "regime_counts": {name: int((regimes == name).sum()) for name in REGIMES},
     }
     table = {"lower": lower, "upper": upper, "outside": outside, "growth_exponent": exponents,
              "log_ratio": np.log(final_measured / final_predicted),

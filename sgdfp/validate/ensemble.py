@@ -32,7 +32,6 @@ class EnsembleResult:
     live: np.ndarray
     diverged: int
     replicas: int
-    final_displacement: np.ndarray | None = None
 
 
 def draw_batches(generator: torch.Generator, replicas: int, batch_size: int, num_samples: int, sampling: str,
@@ -48,8 +47,7 @@ def draw_batches(generator: torch.Generator, replicas: int, batch_size: int, num
 
 def run_ensemble(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor,
                  eigenvectors: torch.Tensor, lr: float, batch_size: int, replicas: int, steps: int,
-                 checkpoints, sampling: str = "with", seed: int = 0, progress: bool = False,
-                 keep_final: bool = False) -> EnsembleResult:
+                 checkpoints, sampling: str = "with", seed: int = 0, progress: bool = False) -> EnsembleResult:
     """Run R replicas of SGD for ``steps`` steps and record per-mode moments at ``checkpoints``."""
     device = theta.device
     checkpoints = np.unique(np.asarray(checkpoints, dtype=np.int64))
@@ -87,9 +85,8 @@ def run_ensemble(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, ta
         index = draw_batches(generator, replicas, batch_size, N, sampling, device)
         thetas = thetas - lr * step_gradient(thetas, inputs[index], targets[index])
         alive = alive & torch.isfinite(thetas).all(dim=1)
-    final = ((thetas[alive] - theta) @ eigenvectors).cpu().numpy() if keep_final else None
     return EnsembleResult(checkpoints, np.array(means), np.array(variances), np.array(live),
-                          replicas - int(alive.sum()), replicas, final)
+                          replicas - int(alive.sum()), replicas)
 
 
 def run_loop(model: FlatModel, theta, inputs, targets, eigenvectors, lr, batch_size, replicas, steps, checkpoints,

@@ -130,15 +130,9 @@ def reference_point(model: FlatModel, inputs, targets, config: ValidationConfig,
 
 
 def _regimes(stats, lr, horizon):
-    return [Mode(float(stats.curvature[i]), float(stats.grad_noise[i]), lr,
-                 curvature_noise=float(stats.curvature_noise[i]), mean_grad=float(stats.mean_grad[i]),
-                 cross=_clip(stats.cross[i], stats.curvature_noise[i], stats.grad_noise[i])).regime(horizon=horizon)
+    return [Mode.from_estimates(stats.curvature[i], stats.grad_noise[i], lr, stats.curvature_noise[i],
+                                stats.mean_grad[i], stats.cross[i]).regime(horizon=horizon)
             for i in range(len(stats.curvature))]
-
-
-def _clip(rho, gamma, d):
-    bound = float(np.sqrt(max(gamma, 0.0) * max(d, 0.0)))
-    return float(np.clip(rho, -bound, bound))
 
 
 def run_validation(config: ValidationConfig, module: torch.nn.Module | None = None, dataset: Dataset | None = None,

@@ -24,6 +24,7 @@ import sympy as sp
 import torch
 
 from sgdfp.derive import minibatch_cumulant, per_sample_cumulant
+from sgdfp.derive.quadratic import offdiagonal_fraction
 from sgdfp.validate.functional import FlatModel, dense_eigenpairs, top_eigenpairs
 
 __all__ = ["ModeStatistics", "mode_statistics", "minibatch_factor"]
@@ -57,11 +58,6 @@ class ModeStatistics:
     def as_dict(self) -> dict:
         return {"curvature": self.curvature, "grad_noise": self.grad_noise,
                 "curvature_noise": self.curvature_noise, "mean_grad": self.mean_grad, "cross": self.cross}
-
-
-def _offdiagonal_fraction(matrix: np.ndarray) -> float:
-    total = np.linalg.norm(matrix)
-    return float(np.linalg.norm(matrix - np.diag(np.diag(matrix))) / total) if total > 0 else 0.0
 
 
 def mode_statistics(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor,
@@ -126,7 +122,7 @@ def mode_statistics(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor,
     return ModeStatistics(
         curvature=lam, grad_noise=factor * np.mean(gc**2, axis=0), curvature_noise=factor * np.mean(hc**2, axis=0),
         mean_grad=mean_g, cross=factor * np.mean(gc_sub * hc, axis=0), eigenvectors=vectors, batch_size=batch_size,
-        num_samples=N, sampling=sampling, factor=factor, grad_noise_offdiagonal=_offdiagonal_fraction(grad_cov),
+        num_samples=N, sampling=sampling, factor=factor, grad_noise_offdiagonal=offdiagonal_fraction(grad_cov),
         curvature_noise_offdiagonal=curvature_off,
         curvature_consistency=float(np.max(np.abs(h.mean(0) - lam)) / max(np.max(np.abs(lam)), 1e-300)),
         method=method)
