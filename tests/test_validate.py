@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from sgdfp.cli import main
+from sgdfp.testing import assert_regime, assert_variance_matches
 from sgdfp.validate import (ALPHABET, CharTransformer, DataUnavailable, Dataset, FlatModel, MLP, dense_eigenpairs,
                             load_digits, load_fashion_mnist, load_mnist, load_text, top_eigenpairs)
 from sgdfp.validate.ensemble import run_ensemble, run_loop
@@ -127,21 +128,22 @@ def _quadratic_problem(dim=6, samples=600, seed=0):
     return dataset, (lambda prediction, target: 0.5 * (prediction - target) ** 2)
 
 
+@pytest.mark.theory
 def test_end_to_end_on_a_quadratic_model_where_the_theory_is_exact():
     dataset, loss = _quadratic_problem()
     config = ValidationConfig(preset="quadratic", lr=[0.2], batch_size=8, replicas=400, steps=150, samples=600,
                               reference_steps=0, checkpoints=10, device="cpu")
     results = run_validation(config, module=_Linear(6), dataset=dataset, loss=loss, task="classification")
-    summary = results["runs"][0]["summary"]
-    assert summary["fraction_outside_interval"] <= 0.34  # 6 modes: at most 2 outside their 95 % interval
+    run = results["runs"][0]
+    summary = run["summary"]
     assert summary["median_abs_log_ratio_all"] <= 2.5 * summary["noise_floor_abs_log_ratio"]
-    # a deliberately wrong prediction (20 % too large) must fail the same test
-    measured = np.asarray(results["runs"][0]["measured_variance"])[-1]
-    wrong = 1.2 * np.asarray(results["runs"][0]["predicted_variance"])[-1]
-    from sgdfp.validate.compare import chi2_interval
-
-    lower, upper = chi2_interval(measured, 400)
-    assert np.mean((wrong < lower) | (wrong > upper)) >= 0.5
+    live = config.replicas - summary["diverged_replicas"]
+    measured, predicted = np.asarray(run["measured_variance"]), np.asarray(run["predicted_variance"])
+    assert_variance_matches(measured[-1], predicted[-1], replicas=live, label="quadratic model, last step")
+    assert_regime(run["steps"], measured, run["regimes"], replicas=live, label="quadratic model, regimes")
+    # a deliberately wrong prediction (20 % too large) must fail the same check
+    with pytest.raises(AssertionError, match="disagree with the prediction"):
+        assert_variance_matches(measured[-1], 1.2 * predicted[-1], replicas=live, label="deliberately 20 % too large")
 
 
 def test_results_are_written_atomically_and_not_overwritten(tmp_path):

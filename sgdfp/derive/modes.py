@@ -252,7 +252,7 @@ class Mode:
     @classmethod
     def from_estimates(cls, curvature: float, grad_noise: float, lr: float, curvature_noise: float = 0.0,
                        mean_grad: float = 0.0, cross: float = 0.0) -> Mode:
-        """A numeric mode from measured or rotated statistics, whose rounding can leave a variance a hair
+        r"""A numeric mode from measured or rotated statistics, whose rounding can leave a variance a hair
         below zero or :math:`\rho^2` a hair above :math:`\Gamma D`: both are clipped to the valid range."""
         grad_noise, curvature_noise = max(float(grad_noise), 0.0), max(float(curvature_noise), 0.0)
         bound = (grad_noise * curvature_noise) ** 0.5

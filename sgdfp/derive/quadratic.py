@@ -315,6 +315,6 @@ class QuadraticModel:
 
 
 def offdiagonal_fraction(matrix: np.ndarray) -> float:
-    """:math:`\|\mathrm{offdiag}\,M\|_F / \|M\|_F` (0 for the zero matrix)."""
+    r""":math:`\|\mathrm{offdiag}\,M\|_F / \|M\|_F` (0 for the zero matrix)."""
     total = np.linalg.norm(matrix)
     return float(np.linalg.norm(matrix - np.diag(np.diag(matrix))) / total) if total > 0 else 0.0
