@@ -1,4 +1,4 @@
-"""Command line: ``sgdfp derive``, ``sgdfp mode`` and ``sgdfp validate``.
+"""Command line: ``sgdfp derive``, ``mode``, ``validate``, ``latex`` and ``report``.
 
 User mistakes (bad flags, values out of range) end with one line on stderr and exit status 2.
 Heavy imports (SymPy) happen inside the commands, so ``sgdfp --help`` answers at once.
@@ -88,6 +88,28 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--force", action="store_true", help="replace an existing output directory")
     validate.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     validate.add_argument("--quiet", action="store_true", help="no progress bar")
+    latex = sub.add_parser(
+        "latex", help="a LaTeX document of every derivation, each equation also as its own snippet",
+        description="Write a self-contained LaTeX document whose equations are all derived at run time "
+                    "(master equation, Kramers-Moyal expansion, discrete Fokker-Planck and Langevin forms, "
+                    "modified equation, mode theory), plus one .tex snippet per equation.")
+    latex.add_argument("--out", required=True, metavar="DIR", help="output directory (must not exist)")
+    latex.add_argument("--pdf", action="store_true", help="also compile the PDF (needs a TeX engine)")
+    latex.add_argument("--eta-order", type=_bounded_int(1, MAX_ETA_ORDER), default=2,
+                       help=f"truncation order K in eta (1..{MAX_ETA_ORDER}; default 2)")
+    latex.add_argument("--dim", type=_bounded_int(1, MAX_DIM), default=2,
+                       help=f"number of parameters D (1..{MAX_DIM}; default 2)")
+    latex.add_argument("--force", action="store_true", help="replace an existing output directory")
+    report = sub.add_parser(
+        "report", help="an HTML (and PDF) report of one or more 'sgdfp validate' runs",
+        description="Turn 'sgdfp validate' output directories into one report: figures, summary table, "
+                    "per-regime breakdown, configuration and the theory behind the predictions. "
+                    "Several runs appear side by side.")
+    report.add_argument("runs", nargs="+", metavar="DIR", help="'sgdfp validate' output directories")
+    report.add_argument("--out", metavar="DIR",
+                        help="report directory (default: DIR/report for a single run; required for several)")
+    report.add_argument("--no-pdf", action="store_true", help="skip the PDF even when TeX is installed")
+    report.add_argument("--force", action="store_true", help="replace an existing report directory")
     return parser
 
 
@@ -286,6 +308,10 @@ def _print_derive(report: dict, fmt: str) -> None:
         print()
 
 
+def _show(value) -> str:
+    return "-" if value is None else f"{value:.3g}"
+
+
 def _validate(args) -> None:
     from pathlib import Path
 
@@ -314,19 +340,50 @@ def _validate(args) -> None:
               f"{s['langevin_median_abs_log_ratio_all']:.3f}; noise floor {s['noise_floor_abs_log_ratio']:.3f}); "
               f"outside 95 % interval {100 * s['fraction_outside_interval']:.1f} %; diverged replicas "
               f"{s['diverged_replicas']}")
-        print(f"   growth exponents: confined {s['confined_growth_exponent']}, diffusive "
-              f"{s['diffusive_growth_exponent']}; regimes {s['regime_counts']}")
+        print(f"   growth exponents: confined {_show(s['confined_growth_exponent'])}, diffusive "
+              f"{_show(s['diffusive_growth_exponent'])}; regimes {s['regime_counts']}")
+        print("   by eta*lambda: " + "; ".join(
+            f"[{_show(b['lr_curvature'][0])}, {_show(b['lr_curvature'][1])}) {b['modes']} modes: discrete "
+            f"{b['median_abs_log_ratio']:.3f}, Langevin {b['langevin_median_abs_log_ratio']:.3f}"
+            for b in s["by_lr_curvature"]))
+        if s["locally_valid_fraction"] is not None:
+            print(f"   local theory holds for {100 * s['locally_valid_fraction']:.0f} % of the "
+                  f"{s['validity_modes_checked']} modes checked (median |log ratio| "
+                  f"{_show(s['median_abs_log_ratio_locally_valid'])} there, "
+                  f"{_show(s['median_abs_log_ratio_beyond_local'])} beyond it: "
+                  f"{ {k: v for k, v in s['regime_counts_beyond_local'].items() if v} })")
     if summary["scaling"]:
         print(f"flat-mode diffusion coefficient ~ eta^{summary['scaling']['exponent']} "
               f"(95 % interval {summary['scaling']['interval']})")
     print(f"wrote {args.out}/results.json, modes.csv and figures")
 
 
+def _latex(args) -> None:
+    from sgdfp.document import write_document
+
+    written = write_document(args.out, dim=args.dim, eta_order=args.eta_order, pdf=args.pdf, force=args.force)
+    print(f"wrote {written.tex} ({written.equations} numbered equations, {len(written.snippets)} snippets in "
+          f"{written.snippets_dir})")
+    if written.pdf is not None:
+        print(f"compiled {written.pdf}")
+
+
+def _report(args) -> None:
+    from sgdfp.report import write_report
+
+    written = write_report(args.runs, args.out, pdf=not args.no_pdf, force=args.force)
+    print(f"wrote {written.html}")
+    if written.pdf is not None:
+        print(f"compiled {written.pdf}")
+    elif written.pdf_note:
+        print(f"no PDF: {written.pdf_note}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sgdfp`` console script; returns the exit status."""
     try:
         args = build_parser().parse_args(argv)
-        fmt = "json" if args.json else "latex" if getattr(args, "latex", False) else "text"
+        fmt = "json" if getattr(args, "json", False) else "latex" if getattr(args, "latex", False) else "text"
         if args.command == "derive":
             _print_derive(derive_report(args.dim, args.eta_order), fmt)
         elif args.command == "mode":
@@ -335,6 +392,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _print_mode(report, fmt)
         elif args.command == "validate":
             _validate(args)
+        elif args.command == "latex":
+            _latex(args)
+        elif args.command == "report":
+            _report(args)
         return 0
     except UsageError as exc:
         print(exc, file=sys.stderr)
@@ -342,6 +403,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, TypeError) as exc:
         print(f"sgdfp: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # e.g. an unwritable output directory
+        print(f"sgdfp: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("sgdfp: interrupted", file=sys.stderr)
         return 130

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations_with_replacement
@@ -741,54 +739,25 @@ def write_document(out: str | os.PathLike, dim: int = 2, eta_order: int = 2, pdf
         ValueError: ``out`` exists and ``force`` is false; bad ``dim`` or ``eta_order``.
         sgdfp.tex.TexError: ``pdf`` without a TeX engine, or the engine rejected the document.
     """
+    from sgdfp.files import atomic_directory, refuse_existing
     from sgdfp.tex import ENGINES, TexError, compile_pdf, find_engine
 
-    out = Path(out)
-    if (out.exists() or out.is_symlink()) and not force:
-        raise ValueError(f"output directory '{out}' exists; pass --force to replace it")
+    out = refuse_existing(out, force)
     _check_sizes(dim, eta_order)
     if pdf and find_engine(engine) is None:  # say so before the derivations, not after
         raise TexError("no TeX engine found (looked for " + ", ".join(ENGINES) + "); install one, e.g. "
                        "'apt-get install texlive-latex-base texlive-latex-recommended', or leave out --pdf")
     document = build_document(dim, eta_order)
-    created = [p for p in [out.parent, *out.parent.parents] if not p.exists()]  # to remove on failure
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_directory(out, force) as staging:
         (staging / TEX_NAME).write_text(document.tex)
         (staging / SNIPPETS_DIR).mkdir()
         for equation in document.equations:
             (staging / SNIPPETS_DIR / equation.snippet_name).write_text(equation.tex + "\n")
         if pdf:
             compile_pdf(staging / TEX_NAME, engine)
-        _replace(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        for directory in created:  # innermost first
-            try:
-                directory.rmdir()
-            except OSError:
-                break
-        raise
     snippets_dir = out / SNIPPETS_DIR
     return WrittenDocument(tex=out / TEX_NAME, equations=len(document.equations),
                            snippets=[snippets_dir / e.snippet_name for e in document.equations],
                            snippets_dir=snippets_dir, pdf=(out / TEX_NAME).with_suffix(".pdf") if pdf else None)
 
 
-def _replace(staging: Path, out: Path) -> None:
-    """Rename ``staging`` to ``out``; an existing ``out`` is moved aside first and removed only afterwards."""
-    if not (out.exists() or out.is_symlink()):
-        staging.rename(out)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent)) / "old"
-    out.rename(old)
-    try:
-        staging.rename(out)
-    except BaseException:
-        old.rename(out)
-        raise
-    finally:
-        if old.exists() or old.is_symlink():
-            (shutil.rmtree if old.is_dir() and not old.is_symlink() else os.unlink)(old)
-        shutil.rmtree(old.parent, ignore_errors=True)
