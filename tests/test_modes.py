@@ -110,6 +110,21 @@ def test_stationary_density_variance_equals_the_exact_stationary_variance():
                                                                 rel=1e-10)
 
 
+def test_symbolic_stationary_density_has_zero_flux_with_every_parameter():
+    """The density solves M1 P - (1/2) d(M2 P)/dy = 0 for fully symbolic lambda, D, eta, Gamma, gbar, rho
+    (SymPy's own integrate returns 0 for this antiderivative, which gave a wrong density once)."""
+    from sgdfp.derive import discrete_fokker_planck
+    from sgdfp.derive.modes import mode_update, y
+
+    mode = Mode(lam, D, eta, Gamma, gbar, rho)
+    density = mode.stationary_density().density
+    series = discrete_fokker_planck(mode_update(), sp.Function("P")(y), 2)
+    m1, m2 = (mode._sub(series.coefficients[(n,)]) for n in (1, 2))
+    flux = m1 * density - sp.diff(m2 * density, y) / 2
+    assert sp.simplify(flux / density) == 0
+    assert not density.is_constant(y)
+
+
 def test_tail_exponent_and_where_the_variance_stops_existing():
     density = Mode(lam, D, eta, Gamma).stationary_density()
     assert sp.simplify(density.tail_exponent - (2 + 2 * lam / (eta * (lam**2 + Gamma)))) == 0
@@ -179,3 +194,19 @@ def test_bad_steps_and_symbolic_regime():
 def test_stationary_density_accepts_floating_point_parameters():
     mode = Mode(1.0, 2.0, 0.1, curvature_noise=0.3, mean_grad=0.2, cross=0.1)
     assert mode.stationary_density().variance() == pytest.approx(float(mode.stationary_variance()), rel=1e-10)
+
+
+def test_from_estimates_clips_rounding_for_any_measured_statistics():
+    # measured rho can sit on (or a hair beyond) the Cauchy-Schwarz bound; the clipped mode must build
+    rng = np.random.default_rng(3)
+    bad = 0
+    for _ in range(2000):
+        grad_noise, curvature_noise = 10.0 ** rng.uniform(-12, 2, size=2)
+        cross = np.sqrt(grad_noise * curvature_noise) * (1 + rng.choice([0.0, 1e-16, 1e-9, -1e-16]))
+        try:
+            Mode(0.1, grad_noise, 0.05, curvature_noise=curvature_noise, cross=cross)
+        except ValueError:
+            bad += 1
+        mode = Mode.from_estimates(0.1, grad_noise, 0.05, curvature_noise, 0.0, cross * rng.choice([1, -1]))
+        assert float(mode.values[rho]) ** 2 <= grad_noise * curvature_noise
+    assert bad > 0  # the unclipped constructor does reject some of these

@@ -204,6 +204,26 @@ def _explicit(expr: sp.Expr) -> sp.Expr:
     return sp.factor(sp.simplify(expr.doit()))
 
 
+def _integrate_drift_ratio(ratio: sp.Expr, y: sp.Symbol) -> sp.Expr:
+    r"""An antiderivative in ``y`` of the zero-flux ratio :math:`2M_1/M_2`.
+
+    For a mode :math:`M_1` is linear and :math:`M_2` quadratic in ``y``. SymPy's ``integrate`` returns 0
+    (wrongly) for :math:`(ay + b)/(cy^2 + dy + e)` with symbolic coefficients, so that case is split by
+    hand into :math:`\tfrac{a}{2c}\log(cy^2 + dy + e)` plus the arctangent of the remainder; anything
+    else goes to ``integrate``. The result is checked by differentiation in the tests."""
+    numerator, denominator = sp.fraction(sp.cancel(ratio))
+    if numerator.is_polynomial(y) and denominator.is_polynomial(y):
+        top, bottom = sp.Poly(numerator, y), sp.Poly(denominator, y)
+        if top.degree() <= 1 and bottom.degree() == 2:
+            a, b = top.all_coeffs() if top.degree() == 1 else (0, top.as_expr())
+            c, d, e = bottom.all_coeffs()
+            width = sp.sqrt(4 * c * e - d**2)
+            return (a / (2 * c) * sp.log(bottom.as_expr())
+                    + (b - a * d / (2 * c)) * 2 / width * sp.atan((2 * c * y + d) / width))
+        return sp.integrate(sp.apart(ratio, y), y)
+    return sp.integrate(ratio, y)
+
+
 class Mode:
     r"""One mode :math:`y' = (1 - \eta h)y - \eta g` near a critical point.
 
@@ -255,7 +275,8 @@ class Mode:
         r"""A numeric mode from measured or rotated statistics, whose rounding can leave a variance a hair
         below zero or :math:`\rho^2` a hair above :math:`\Gamma D`: both are clipped to the valid range."""
         grad_noise, curvature_noise = max(float(grad_noise), 0.0), max(float(curvature_noise), 0.0)
-        bound = (grad_noise * curvature_noise) ** 0.5
+        # a hair inside sqrt(Gamma D), whose square can round above Gamma D
+        bound = (grad_noise * curvature_noise) ** 0.5 * (1 - 1e-12)
         return cls(float(curvature), grad_noise, lr, curvature_noise=curvature_noise, mean_grad=float(mean_grad),
                    cross=min(max(float(cross), -bound), bound))
 
@@ -490,7 +511,7 @@ class Mode:
             # exact rationals for floats: SymPy's rational integration fails on inexact coefficients
             m1 = sp.nsimplify(self._sub(series.coefficients.get((1,), 0)), rational=True)
             m2 = sp.nsimplify(self._sub(series.coefficients.get((2,), 0)), rational=True)
-            exponent = sp.integrate(sp.apart(sp.cancel(2 * m1 / m2), y) if m2.is_polynomial(y) else 2 * m1 / m2, y)
+            exponent = _integrate_drift_ratio(2 * m1 / m2, y)
             weight = sp.powsimp(sp.expand_power_exp(sp.exp(exponent).rewrite(sp.Pow)))
             density = sp.simplify(weight / m2).subs(y, variable)
             slope = sp.limit(-y * sp.diff(exponent - sp.log(m2), y), y, sp.oo)
