@@ -19,7 +19,7 @@ import torch
 
 from sgdfp.validate.ensemble import run_ensemble, run_loop
 from sgdfp.validate.functional import FlatModel
-from sgdfp.validate.run import PRESETS, preset_config
+from sgdfp.validate.run import DTYPES, PRESETS, preset_config
 from sgdfp.validate.statistics import mode_statistics
 
 
@@ -27,8 +27,9 @@ def _setup(name):
     config = preset_config(name)
     torch.manual_seed(0)
     data = PRESETS[name]["data"]().subset(config.samples)
-    model = FlatModel(PRESETS[name]["model"](), task=PRESETS[name]["task"])
-    inputs = data.inputs.to(torch.float64) if data.inputs.is_floating_point() else data.inputs
+    dtype = DTYPES[config.dtype]  # the preset's precision (float32 for the transformer)
+    model = FlatModel(PRESETS[name]["model"](), task=PRESETS[name]["task"], dtype=dtype)
+    inputs = data.inputs.to(dtype) if data.inputs.is_floating_point() else data.inputs
     return config, model, inputs, data.targets
 
 
@@ -61,7 +62,8 @@ def main() -> None:
         model.hessian(model.theta0, inputs, targets)
         hessian = time.perf_counter() - start
         start = time.perf_counter()
-        mode_statistics(model, model.theta0, inputs, targets, config.batch_size)
+        mode_statistics(model, model.theta0, inputs, targets, config.batch_size,
+                        curvature_samples=config.curvature_samples, direction_chunk=config.direction_chunk)
         statistics = time.perf_counter() - start
         results[name] = {"parameters": model.num_parameters, "samples": len(inputs), "hessian_s": hessian,
                          "statistics_s": statistics}

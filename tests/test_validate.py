@@ -11,7 +11,7 @@ from sgdfp.testing import assert_regime, assert_variance_matches
 from sgdfp.validate import (ALPHABET, CharTransformer, DataUnavailable, Dataset, FlatModel, MLP, dense_eigenpairs,
                             load_digits, load_fashion_mnist, load_mnist, load_text, top_eigenpairs)
 from sgdfp.validate.ensemble import run_ensemble, run_loop
-from sgdfp.validate.run import ValidationConfig, json_summary, run_validation, write_results
+from sgdfp.validate.run import ValidationConfig, json_summary, preset_config, run_validation, write_results
 from sgdfp.validate.statistics import minibatch_factor, mode_statistics
 
 
@@ -208,3 +208,28 @@ def test_mnist_mlp_near_critical_point():
     assert summary["median_abs_log_ratio_all"] <= 1.3 * summary["noise_floor_abs_log_ratio"]
     assert summary["fraction_outside_interval"] <= 0.10
     assert abs(summary["diffusive_growth_exponent"] - 1.0) <= 0.1
+
+
+@pytest.mark.slow
+def test_large_learning_rates_show_where_langevin_and_then_the_local_theory_fail():
+    """Up to eta * lambda_max ~ 1.5: the discrete theory beats Langevin on stiff modes, is no worse
+    elsewhere while the local theory holds, and the validity diagnostic flags the flat and negative
+    modes that leave the quadratic region first."""
+    results = run_validation(preset_config("mnist-mlp-critical", lr=[0.1, 0.4]))
+    small, large = (run["summary"] for run in results["runs"])
+    assert 1.2 <= 0.4 * max(results["statistics"]["curvature"]) <= 1.8
+    for summary in (small, large):
+        assert summary["median_abs_log_ratio_stiff"] < summary["langevin_median_abs_log_ratio_stiff"]
+        for row in summary["by_lr_curvature"]:
+            low, high = row["lr_curvature"]
+            if low is not None and low >= 0.2 and high is not None and high <= 2.0:
+                assert row["median_abs_log_ratio"] < row["langevin_median_abs_log_ratio"]
+    floor = small["noise_floor_abs_log_ratio"]
+    for row in small["by_lr_curvature"]:  # inside the local theory: never worse than Langevin
+        if row["modes"] >= 3:
+            assert row["median_abs_log_ratio"] <= row["langevin_median_abs_log_ratio"] + floor / 4
+    assert small["locally_valid_fraction"] >= 0.9 and large["locally_valid_fraction"] <= 0.5
+    assert large["median_abs_log_ratio_beyond_local"] >= 1.5 * large["median_abs_log_ratio_locally_valid"]
+    beyond, counts = large["regime_counts_beyond_local"], large["regime_counts"]
+    flat_share = (beyond["diffusive"] + beyond["escaping"]) / (counts["diffusive"] + counts["escaping"])
+    assert flat_share >= 3 * beyond["confined"] / counts["confined"]

@@ -24,7 +24,8 @@ __all__ = ["EnsembleResult", "run_ensemble", "draw_batches"]
 class EnsembleResult:
     """Per-mode moments of the displacement at the checkpoints: arrays ``(checkpoints, m)``.
 
-    ``variance`` is the unbiased sample variance over the live replicas (``live`` per checkpoint)."""
+    ``variance`` is the unbiased sample variance over the live replicas (``live`` per checkpoint);
+    ``final_positions`` holds the parameters of the first few live replicas at the end ``(n, P)``."""
 
     steps: np.ndarray
     mean: np.ndarray
@@ -32,6 +33,7 @@ class EnsembleResult:
     live: np.ndarray
     diverged: int
     replicas: int
+    final_positions: torch.Tensor | None = None
 
 
 def draw_batches(generator: torch.Generator, replicas: int, batch_size: int, num_samples: int, sampling: str,
@@ -47,8 +49,11 @@ def draw_batches(generator: torch.Generator, replicas: int, batch_size: int, num
 
 def run_ensemble(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor,
                  eigenvectors: torch.Tensor, lr: float, batch_size: int, replicas: int, steps: int,
-                 checkpoints, sampling: str = "with", seed: int = 0, progress: bool = False) -> EnsembleResult:
-    """Run R replicas of SGD for ``steps`` steps and record per-mode moments at ``checkpoints``."""
+                 checkpoints, sampling: str = "with", seed: int = 0, progress: bool = False,
+                 keep_final: int = 0) -> EnsembleResult:
+    """Run R replicas of SGD for ``steps`` steps and record per-mode moments at ``checkpoints``.
+
+    ``keep_final`` live replicas' final parameters are returned too (for the validity diagnostic)."""
     device = theta.device
     checkpoints = np.unique(np.asarray(checkpoints, dtype=np.int64))
     if checkpoints.size == 0 or checkpoints[0] < 0 or checkpoints[-1] > steps:
@@ -75,7 +80,8 @@ def run_ensemble(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, ta
         iterator = tqdm(iterator, desc="ensemble", unit="step")
     for k in iterator:
         if k in checkpoints:
-            displacement = (thetas[alive] - theta) @ eigenvectors
+            # the moments in the eigenvectors' precision (float64), whatever the model's
+            displacement = (thetas[alive] - theta).to(eigenvectors.dtype) @ eigenvectors
             means.append(displacement.mean(0).cpu().numpy())
             variances.append(displacement.var(0, unbiased=True).cpu().numpy() if displacement.shape[0] > 1
                              else np.full(eigenvectors.shape[1], np.nan))
@@ -86,7 +92,7 @@ def run_ensemble(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, ta
         thetas = thetas - lr * step_gradient(thetas, inputs[index], targets[index])
         alive = alive & torch.isfinite(thetas).all(dim=1)
     return EnsembleResult(checkpoints, np.array(means), np.array(variances), np.array(live),
-                          replicas - int(alive.sum()), replicas)
+                          replicas - int(alive.sum()), replicas, thetas[alive][:keep_final].clone())
 
 
 def run_loop(model: FlatModel, theta, inputs, targets, eigenvectors, lr, batch_size, replicas, steps, checkpoints,
@@ -100,7 +106,7 @@ def run_loop(model: FlatModel, theta, inputs, targets, eigenvectors, lr, batch_s
     means, variances = [], []
     for k in range(steps + 1):
         if k in checkpoints:
-            displacement = (torch.stack(thetas) - theta) @ eigenvectors
+            displacement = (torch.stack(thetas) - theta).to(eigenvectors.dtype) @ eigenvectors
             means.append(displacement.mean(0).cpu().numpy())
             variances.append(displacement.var(0, unbiased=True).cpu().numpy())
         if k == steps:

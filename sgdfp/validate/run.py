@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
-import tempfile
 import time
 from functools import lru_cache
 from dataclasses import asdict, dataclass, field, replace
@@ -21,6 +19,7 @@ import numpy as np
 import torch
 
 from sgdfp.derive import Mode
+from sgdfp.files import atomic_directory
 from sgdfp.numerics import mode_functions
 from sgdfp.validate.compare import summarise
 from sgdfp.validate.data import Dataset, load_digits, load_mnist, load_text
@@ -54,6 +53,8 @@ class ValidationConfig:
     modes: int | None = None
     curvature_samples: int | None = None
     direction_chunk: int = 32
+    validity_replicas: int = 16
+    dtype: str = "float64"
 
 
 def _mnist():
@@ -69,8 +70,11 @@ PRESETS = {
     "char-transformer": dict(data=lambda: load_text("pydoc", sequences=2048, context=16),
                              model=lambda: CharTransformer(30, 8, 16), task="next-token",
                              config={"reference_steps": 1500, "reference_lr": 0.5, "curvature_samples": 512,
-                                     "direction_chunk": 1}),
+                                     "direction_chunk": 1, "dtype": "float32"}),
 }
+# float32 halves the memory traffic of the heavier models; the eigendecomposition and every statistic
+# are still computed in float64 (see mode_statistics).
+DTYPES = {"float64": torch.float64, "float32": torch.float32}
 QUICK = {"replicas": 32, "steps": 100, "reference_steps": 200, "samples": 1024, "checkpoints": 12}
 
 
@@ -101,6 +105,8 @@ def _check(config: ValidationConfig, dataset: Dataset) -> None:
         raise ValueError(f"at least 2 replicas are needed for a variance; got {config.replicas}")
     if config.steps < 1:
         raise ValueError(f"steps must be positive; got {config.steps}")
+    if config.dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {config.dtype!r}")
     if config.sampling not in ("with", "without"):
         raise ValueError(f"sampling must be 'with' or 'without'; got {config.sampling!r}")
     if not 1 <= config.batch_size <= min(config.samples, len(dataset)):
@@ -149,9 +155,10 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
     _check(config, dataset)
     data = dataset.subset(min(config.samples, len(dataset)))
     inputs, targets = data.inputs.to(device), data.targets.to(device)
+    dtype = DTYPES[config.dtype]
     if inputs.is_floating_point():
-        inputs = inputs.to(torch.float64)
-    model = FlatModel(module, task=task or data.task, loss=loss, device=device)
+        inputs = inputs.to(dtype)
+    model = FlatModel(module, task=task or data.task, loss=loss, dtype=dtype, device=device)
     generator = torch.Generator(device=device)
     generator.manual_seed(config.seed)
     theta, reference = reference_point(model, inputs, targets, config, generator)
@@ -168,8 +175,11 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
         ensemble_start = time.perf_counter()
         ensemble = run_ensemble(model, theta, inputs, targets, stats.eigenvectors, lr, config.batch_size,
                                 config.replicas, config.steps, checkpoints, config.sampling,
-                                seed=config.seed + 1 + index, progress=progress)
+                                seed=config.seed + 1 + index, progress=progress, keep_final=config.validity_replicas)
         ensemble_seconds = time.perf_counter() - ensemble_start
+        validity_start = time.perf_counter()
+        validity = _validity_error(model, theta, stats, ensemble.final_positions, inputs, targets)
+        validity_seconds = time.perf_counter() - validity_start
         k = checkpoints[:, None]
         predicted = functions.variance(stats.curvature, stats.grad_noise, lr, k, **params)
         langevin = functions.langevin_variance(stats.curvature, stats.grad_noise, lr, k, **params)
@@ -177,9 +187,9 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
         regimes = _regimes(stats, lr, config.steps)
         measured_steps = checkpoints[1:]  # step 0 has zero variance by construction
         summary, table = summarise(stats.curvature, lr, measured_steps, ensemble.variance[1:], predicted[1:],
-                                   langevin[1:], stationary, regimes, ensemble.live[1:])
+                                   langevin[1:], stationary, regimes, ensemble.live[1:], validity)
         summary.update(diverged_replicas=int(ensemble.diverged), ensemble_seconds=ensemble_seconds,
-                       mean_displacement_over_scale=_validity(ensemble, stats))
+                       validity_seconds=validity_seconds, mean_displacement_over_spread=_mean_displacement(ensemble))
         runs.append({"lr": lr, "summary": summary, "steps": checkpoints.tolist(),
                      "measured_variance": ensemble.variance.tolist(), "predicted_variance": predicted.tolist(),
                      "langevin_variance": langevin.tolist(), "stationary_variance": stationary.tolist(),
@@ -229,10 +239,36 @@ def _diffusion(runs, stats) -> None:
             diffusion_coefficient_predicted=float(np.exp(np.mean(np.log(predicted[good])))) if good.any() else None)
 
 
-def _validity(ensemble, stats) -> float:
-    """Mean displacement at the end, relative to the ensemble spread: how far the run left the reference."""
+def _mean_displacement(ensemble) -> float:
+    """Median over modes of the ensemble's mean displacement at the end, in units of its spread."""
     spread = np.sqrt(np.maximum(ensemble.variance[-1], 1e-300))
     return float(np.median(np.abs(ensemble.mean[-1]) / spread))
+
+
+def _validity_error(model, theta, stats, positions, inputs, targets) -> np.ndarray:
+    r"""Per mode, how far the run has left the local quadratic theory (NaN when not measured).
+
+    The quadratic theory says the full-batch gradient at a replica's position :math:`\theta^* + x` is
+    :math:`\bar g + Hx`, so along mode :math:`i` it is :math:`\bar g_i + \lambda_i y_i`. At the end of
+    the run the gradient is measured at a few replicas; what it has beyond that line -- third-order
+    terms, the curvature changing along the way, stiff modes' fluctuations pushing flat ones --
+    differs from replica to replica and acts on the mode like extra gradient noise. Its variance over
+    the replicas, relative to the gradient noise :math:`D_i` the prediction uses, changes the predicted
+    variance by about :math:`\log(1 + \mathrm{Var}_r/D_i)`, which is returned.
+    """
+    error = np.full(len(stats.curvature), np.nan)
+    if positions is None or positions.shape[0] < 2:
+        return error
+    vectors = stats.eigenvectors
+    gradients = torch.stack([model.full_loss_and_gradient(point, inputs, targets)[1] for point in positions])
+    along = (gradients.to(vectors.dtype) @ vectors).cpu().numpy()                     # (replicas, modes)
+    displacement = ((positions - theta).to(vectors.dtype) @ vectors).cpu().numpy()
+    residual = along - stats.mean_grad - stats.curvature * displacement
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.var(residual, axis=0, ddof=1) / stats.grad_noise
+    measured = stats.grad_noise > 0
+    error[measured] = np.log1p(ratio[measured])
+    return error
 
 
 def _scaling(runs) -> dict:
@@ -269,12 +305,7 @@ def write_results(results: dict, out: str | os.PathLike, force: bool = False, fi
     Raises:
         ValueError: ``out`` exists and ``force`` is false.
     """
-    out = Path(out)
-    if out.exists() and not force:
-        raise ValueError(f"output directory '{out}' exists; pass --force to replace it")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_directory(out, force) as staging:
         with open(staging / "results.json", "w") as handle:
             json.dump(results, handle, indent=1, default=_json_default)
         _write_csv(results, staging / "modes.csv")
@@ -282,13 +313,7 @@ def write_results(results: dict, out: str | os.PathLike, force: bool = False, fi
             from sgdfp.validate.plots import draw_figures
 
             draw_figures(results, staging)
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return out
+    return Path(out)
 
 
 def _json_default(value):
@@ -303,7 +328,7 @@ def _write_csv(results: dict, path: Path) -> None:
     stats = results["statistics"]
     columns = ["lr", "mode", "curvature", "grad_noise", "curvature_noise", "mean_grad", "cross", "regime",
                "measured_variance", "lower", "upper", "predicted_variance", "langevin_variance",
-               "stationary_variance", "log_ratio", "growth_exponent"]
+               "stationary_variance", "log_ratio", "growth_exponent", "validity_error"]
     lines = [",".join(columns)]
     for run in results["runs"]:
         for i in range(len(stats["curvature"])):
@@ -311,7 +336,7 @@ def _write_csv(results: dict, path: Path) -> None:
                    stats["mean_grad"][i], stats["cross"][i], run["regimes"][i], run["measured_variance"][-1][i],
                    run["table"]["lower"][i], run["table"]["upper"][i], run["predicted_variance"][-1][i],
                    run["langevin_variance"][-1][i], run["stationary_variance"][i], run["table"]["log_ratio"][i],
-                   run["table"]["growth_exponent"][i]]
+                   run["table"]["growth_exponent"][i], run["table"]["validity_error"][i]]
             lines.append(",".join(str(v) for v in row))
     path.write_text("\n".join(lines) + "\n")
 

@@ -80,22 +80,24 @@ def mode_statistics(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor,
     if not 1 <= batch_size <= N or (sampling == "without" and batch_size > N):
         raise ValueError(f"batch size must be between 1 and {N}; got {batch_size}")
     if modes is None and P <= dense_limit:
-        eigenvalues, vectors = dense_eigenpairs(model.hessian(theta, inputs, targets))
+        # the eigendecomposition in float64 whatever the model's precision
+        eigenvalues, vectors = dense_eigenpairs(model.hessian(theta, inputs, targets).to(torch.float64))
         method = "dense"
     else:
         count = min(modes or dense_limit, P - 1)
         eigenvalues, vectors = top_eigenpairs(model, theta, inputs, targets, count, seed=seed)
         method = "lanczos"
+    vectors = vectors.to(torch.float64)  # kept in float64 for projections; cast for the model below
     rng = np.random.default_rng(seed)
-    gradients = model.per_sample_gradients(theta, inputs, targets) @ vectors  # (N, m)
+    gradients = model.per_sample_gradients(theta, inputs, targets) @ vectors.to(theta.dtype)  # (N, m)
     chosen = (np.arange(N) if curvature_samples is None or curvature_samples >= N
               else np.sort(rng.choice(N, curvature_samples, replace=False)))
     index = torch.as_tensor(chosen, device=inputs.device)
-    curvatures = model.directional_curvatures(theta, vectors, inputs[index], targets[index],
+    curvatures = model.directional_curvatures(theta, vectors.to(theta.dtype), inputs[index], targets[index],
                                               direction_chunk=direction_chunk)  # (n, m)
-    g = gradients.detach().cpu().numpy()
-    h = curvatures.detach().cpu().numpy()
-    lam = eigenvalues.detach().cpu().numpy()
+    g = gradients.detach().cpu().numpy().astype(np.float64)
+    h = curvatures.detach().cpu().numpy().astype(np.float64)
+    lam = eigenvalues.detach().cpu().numpy().astype(np.float64)
     mean_g = g.mean(0)
     gc = g - mean_g
     # the curvature fluctuations about the exact eigenvalue (the mean over all samples)
@@ -112,10 +114,11 @@ def mode_statistics(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor,
         keep = i != j
         i, j = i[keep], j[keep]
         if len(i):
-            mixed = model.directional_curvatures(theta, vectors[:, i] + vectors[:, j], inputs[index], targets[index],
+            pair_sums = (vectors[:, i] + vectors[:, j]).to(theta.dtype)
+            mixed = model.directional_curvatures(theta, pair_sums, inputs[index], targets[index],
                                                  direction_chunk=direction_chunk)
             # v_i^T H_a v_j by polarisation
-            cross_terms = (mixed.detach().cpu().numpy() - h[:, i] - h[:, j]) / 2
+            cross_terms = (mixed.detach().cpu().numpy().astype(np.float64) - h[:, i] - h[:, j]) / 2
             off = np.mean(np.var(cross_terms, axis=0))
             diag = np.mean(np.var(h, axis=0))
             curvature_off = float(np.sqrt(off / (off + diag))) if off + diag > 0 else 0.0
