@@ -1,4 +1,5 @@
-"""sgdfp demo: derive SGD's discrete Fokker--Planck equation, then the mode theory near a critical point.
+"""sgdfp demo: derive SGD's discrete Fokker--Planck equation and the mode theory near a critical point,
+compute and check the formulas, validate them on real SGD, and export a LaTeX document and a report.
 
 Run with ``make demo`` (or ``python examples/demo.py``).
 """
@@ -91,6 +92,17 @@ def main() -> None:
           f"{results['config']['steps']} steps in {results['wall_seconds']:.1f} s: log-correlation over all modes "
           f"{summary['log_corr_all']:.3f}, median |log(measured/predicted)| {summary['median_abs_log_ratio_all']:.3f} "
           f"(sampling-noise floor {summary['noise_floor_abs_log_ratio']:.3f}); figures in {out}/")
+
+    print("\n11. Exported: every derivation as a LaTeX document, and the validation as a report")
+    from sgdfp.document import write_document
+    from sgdfp.report import write_report
+    from sgdfp.tex import find_engine
+
+    document = write_document("out/demo-latex", force=True, pdf=find_engine() is not None)
+    print(f"   {document.tex}: {document.equations} numbered equations, one snippet each in {document.snippets_dir}/"
+          + (f"; compiled to {document.pdf}" if document.pdf else " (no TeX engine: no PDF)"))
+    report = write_report([out], "out/demo-report", force=True)
+    print(f"   {report.html}" + (f" and {report.pdf}" if report.pdf else f" ({report.pdf_note})"))
 
 
 if __name__ == "__main__":
