@@ -563,7 +563,7 @@ def _summary_rows(theory_: Theory):
          summary("median_abs_log_ratio_stiff"), "g", False),
         ("langevin_median_abs_log_ratio_stiff", "stiff: median |log ratio|, Langevin", "",
          summary("langevin_median_abs_log_ratio_stiff"), "g", False),
-        "Local validity (curvature the replicas see at the end)",
+        "Local validity (gradient beyond the quadratic theory, as extra noise)",
         ("validity_modes_checked", "modes checked", "", summary("validity_modes_checked"), "g", False),
         ("locally_valid_fraction", "locally valid", "fraction of the modes checked",
          summary("locally_valid_fraction"), "pct", False),

@@ -233,3 +233,12 @@ def test_large_learning_rates_show_where_langevin_and_then_the_local_theory_fail
     beyond, counts = large["regime_counts_beyond_local"], large["regime_counts"]
     flat_share = (beyond["diffusive"] + beyond["escaping"]) / (counts["diffusive"] + counts["escaping"])
     assert flat_share >= 3 * beyond["confined"] / counts["confined"]
+
+
+@pytest.mark.slow
+def test_char_transformer_preset():
+    results = run_validation(preset_config("char-transformer"))
+    summary = results["runs"][0]["summary"]
+    assert results["model"]["parameters"] == 1072 and results["statistics"]["method"] == "dense"
+    assert summary["median_abs_log_ratio_all"] <= 0.2
+    assert abs(summary["diffusive_growth_exponent"] - 1.0) <= 0.15
