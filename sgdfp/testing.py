@@ -884,8 +884,10 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     pending = item.stash.get(_PENDING, None)
     if pending:
-        outcome.get_result().sgdfp_theory = list(pending)  # plain values: survive pytest-xdist's serialisation
-        pending.clear()
+        report = outcome.get_result()
+        # a disagreement inside a test that passed was expected by it (e.g. under pytest.raises)
+        report.sgdfp_theory = [dict(entry, test_passed=report.passed) for entry in pending]  # plain values:
+        pending.clear()                                                                    # xdist-safe
 
 
 def _summary_row(entry: dict) -> tuple:
@@ -899,7 +901,13 @@ def _summary_row(entry: dict) -> tuple:
         worst_text = f"miss {worst:.3f}"
     pooled = "-" if entry.get("pooled") is None else f"{entry['pooled']:.4f}"
     return (name, entry["kind"], str(entry["modes"]), str(entry["replicas"]), worst_text, pooled,
-            f"{entry['failing']}/{entry['modes']}", "agrees" if entry["passed"] else "DISAGREES")
+            f"{entry['failing']}/{entry['modes']}", _verdict(entry))
+
+
+def _verdict(entry: dict) -> str:
+    if entry["passed"]:
+        return "agrees"
+    return "disagrees (expected by the test)" if entry.get("test_passed") else "DISAGREES"
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
@@ -922,9 +930,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     for row in rows:
         terminalreporter.write_line(line(row))
     agree = sum(entry["passed"] for entry in entries)
+    expected = sum(not entry["passed"] and bool(entry.get("test_passed")) for entry in entries)
     terminalreporter.write_line(f"{len(entries)} check{'s' if len(entries) != 1 else ''}: {agree} agree, "
-                                f"{len(entries) - agree} disagree (worst: largest |log measured/predicted| of a "
-                                f"variance check, or how far a growth exponent lies outside its regime's band)")
+                                f"{len(entries) - agree} disagree"
+                                + (f" ({expected} as their tests expected)" if expected else "")
+                                + " (worst: largest |log measured/predicted| of a variance check, or how far a "
+                                  "growth exponent lies outside its regime's band)")
 
 
 class TheoryCheck:

@@ -327,6 +327,11 @@ def test_fixture(theory_check):
     check = theory_check.variance(rng.normal(size=(500, 2)), [1.0, 1.0])
     assert theory_check.checks == [check]
 
+def test_expected_failure():
+    rng = np.random.default_rng(2)
+    with pytest.raises(AssertionError):
+        assert_variance_matches(rng.normal(size=(1200, 3)), np.full(3, 1.5), label="meant to fail")
+
 def test_unrelated():
     assert True
 """
@@ -335,19 +340,20 @@ def test_unrelated():
 def test_plugin_marker_summary_and_fixture(pytester):
     pytester.makepyfile(test_user=_USER_TESTS)
     result = pytester.runpytest("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=3, failed=1)
+    result.assert_outcomes(passed=4, failed=1)
     result.stdout.fnmatch_lines([
         "*measured variances disagree with the prediction*",
         "*= sgdfp: theory vs experiment =*",
         "check*kind*modes*replicas*worst*pooled ratio*failing*result",
+        "test_user.py::test_expected_failure [[]meant to fail[]]*3/3*disagrees (expected by the test)",
         "test_user.py::test_fixture*variance*2*500*|log r|*0/2*agrees",
         "test_user.py::test_right [[]exact[]]*variance*4*1200*agrees",
         "test_user.py::test_wrong*variance*4*1200*4/4*DISAGREES",
-        "3 checks: 2 agree, 1 disagree*",
+        "4 checks: 2 agree, 2 disagree (1 as their tests expected)*",
     ])
     assert "test_unrelated" not in result.stdout.str().split("sgdfp: theory vs experiment")[1]
     selected = pytester.runpytest("-p", "no:cacheprovider", "-m", "theory")  # the fixture marks its test
-    selected.assert_outcomes(passed=2, failed=1, deselected=1)
+    selected.assert_outcomes(passed=2, failed=1, deselected=2)
     markers = pytester.runpytest("--markers")
     markers.stdout.fnmatch_lines(["@pytest.mark.theory: a theory-vs-experiment check*"])
 
