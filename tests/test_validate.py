@@ -137,6 +137,8 @@ def test_end_to_end_on_a_quadratic_model_where_the_theory_is_exact():
     run = results["runs"][0]
     summary = run["summary"]
     assert summary["median_abs_log_ratio_all"] <= 2.5 * summary["noise_floor_abs_log_ratio"]
+    # the model is exactly quadratic: the gradient never leaves the theory's line, every mode is valid
+    assert summary["locally_valid_fraction"] == 1.0 and np.nanmax(run["table"]["validity_error"]) < 1e-8
     live = config.replicas - summary["diverged_replicas"]
     measured, predicted = np.asarray(run["measured_variance"]), np.asarray(run["predicted_variance"])
     assert_variance_matches(measured[-1], predicted[-1], replicas=live, label="quadratic model, last step")
