@@ -240,27 +240,20 @@ def derive_report(dim: int, eta_order: int) -> dict:
 
     import sympy as sp
 
-    from sgdfp.derive import (discrete_fokker_planck, jump_moment, langevin_flow_difference,
-                              langevin_fokker_planck, langevin_step_difference, latex, modified_equation,
-                              symbolic_sgd, text)
+    from sgdfp.derive import latex, text
+    from sgdfp.document import derivations
 
-    update = symbolic_sgd(dim)
-    density = update.density()
+    derived = derivations(dim, eta_order)
+    update, sme = derived["update"], derived["modified_equation"]
     moments = {}
-    for n in range(1, eta_order + 1):
-        tensor = jump_moment(update, n)
+    for n, tensor in derived["jump_moments"].items():
         for idx in combinations_with_replacement(range(dim), n):
             name = f"M{n}_" + "".join(str(i + 1) for i in idx)
             value = tensor[idx]
             tex = rf"M^{{({n})}}_{{{''.join(str(i + 1) for i in idx)}}}"
             moments[name] = {"text": text(value), "latex": f"{tex} = {latex(value)}"}
-    sme = modified_equation(update, order=2)
-    equations = {
-        "discrete_fokker_planck": discrete_fokker_planck(update, density, eta_order),
-        "langevin_fokker_planck": langevin_fokker_planck(update, density),
-        "step_difference": langevin_step_difference(update, density, eta_order),
-        "flow_difference": langevin_flow_difference(update, density, eta_order),
-    }
+    equations = {key: derived[key] for key in ("discrete_fokker_planck", "langevin_fokker_planck",
+                                               "step_difference", "flow_difference")}
     return {
         "dim": dim,
         "eta_order": eta_order,

@@ -325,7 +325,7 @@ def _align_rows(block: str) -> list[Row]:
 def derivations(dim: int, eta_order: int) -> dict:
     """The derive-layer objects for SGD on a symbolic loss in ``dim`` dimensions, truncated at ``eta**eta_order``.
 
-    The same gathering as ``sgdfp derive`` (:func:`sgdfp.cli.derive_report`), as objects rather than text:
+    One gathering for ``sgdfp derive`` (:func:`sgdfp.cli.derive_report`) and this document, as objects:
     ``update``, ``density``, ``jump_moments`` (``{n: tensor}``), ``discrete_fokker_planck``,
     ``langevin_fokker_planck``, ``step_difference``, ``flow_difference`` (Kramers--Moyal series), and the
     modified equations ``langevin`` (weak order 1) and ``modified_equation`` (weak order 2).
