@@ -71,10 +71,11 @@ REGIMES = ("confined", "diffusive", "unstable", "escaping")
 REGIME_COLOURS = {"confined": "#1f77b4", "diffusive": "#ff7f0e", "unstable": "#d62728", "escaping": "#9467bd"}
 #: Figures in a fixed order (others follow alphabetically), with captions.
 FIGURES = {
-    "variance_vs_step": "Variance against step for the stiffest confined and the flattest diffusive modes: "
-                        "measured (dots, 95 % band), discrete SGD theory (solid), Langevin (dashed).",
-    "measured_vs_predicted": "Measured against predicted variance at the final step, coloured by regime "
-                             "(filled: discrete SGD theory; hollow: Langevin).",
+    "variance_vs_step": "Variance against step for the stiffest confined and the noisiest flat modes, one row "
+                        "per learning rate: measured (dots, 95 % band), discrete SGD theory (solid), Langevin "
+                        "(dashed).",
+    "measured_vs_predicted": "Measured against predicted variance at the final step, one panel per learning "
+                             "rate, coloured by regime (filled: discrete SGD theory; hollow: Langevin).",
     "diffusion_vs_lr": "Flat-mode diffusion coefficient per unit time t = ηk against the learning rate.",
 }
 SUMMARY_KEYS = ("log_corr_top", "log_corr_all", "median_abs_log_ratio_top", "median_abs_log_ratio_all",

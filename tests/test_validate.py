@@ -148,7 +148,7 @@ def test_end_to_end_on_a_quadratic_model_where_the_theory_is_exact():
         assert_variance_matches(measured[-1], 1.2 * predicted[-1], replicas=live, label="deliberately 20 % too large")
 
 
-def test_results_are_written_atomically_and_not_overwritten(tmp_path):
+def test_results_are_written_atomically_and_not_overwritten(tmp_path, monkeypatch):
     dataset, loss = _quadratic_problem(dim=3, samples=90)
     config = ValidationConfig(preset="quadratic", lr=[0.1, 0.2], batch_size=4, replicas=16, steps=20, samples=90,
                               reference_steps=0, checkpoints=5, device="cpu")
@@ -162,9 +162,12 @@ def test_results_are_written_atomically_and_not_overwritten(tmp_path):
     assert len((out / "modes.csv").read_text().splitlines()) == 1 + 2 * 3
     with pytest.raises(ValueError, match="exists"):
         write_results(results, out)
-    broken = dict(results, runs=[])  # figures fail on a malformed result: nothing half written is left behind
-    with pytest.raises(IndexError):
-        write_results(broken, tmp_path / "broken")
+    def failing_figures(*_args):  # a failure half-way (e.g. a full disk): nothing half written is left behind
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr("sgdfp.validate.plots.draw_figures", failing_figures)
+    with pytest.raises(OSError, match="no space"):
+        write_results(results, tmp_path / "broken")
     assert not (tmp_path / "broken").exists() and not list(tmp_path.glob(".broken*"))
     summary = json_summary(results)
     assert summary["lr"] == [0.1, 0.2] and len(summary["summary"]) == 2

@@ -19,54 +19,69 @@ COLOURS = {"confined": "tab:blue", "diffusive": "tab:orange", "unstable": "tab:r
 
 
 def draw_figures(results: dict, directory: Path) -> list[Path]:
+    """Draw the run's figures into ``directory``; a sweep gets one row (or panel) per learning rate."""
     directory = Path(directory)
     paths = []
-    run = results["runs"][0]
-    steps = np.asarray(run["steps"])[1:]
-    measured = np.asarray(run["measured_variance"])[1:]
-    predicted = np.asarray(run["predicted_variance"])[1:]
-    langevin = np.asarray(run["langevin_variance"])[1:]
-    regimes = np.asarray(run["regimes"])
+    runs = results["runs"]
     curvature = np.asarray(results["statistics"]["curvature"])
+    grad_noise = np.asarray(results["statistics"]["grad_noise"])
     replicas = results["config"]["replicas"]
+    preset = results["config"]["preset"]
 
-    # 1. variance against step for a few confined (stiffest) and diffusive (flattest) modes
-    confined = [i for i in np.argsort(-np.abs(curvature)) if regimes[i] == "confined"][:3]
-    diffusive = [i for i in np.argsort(np.abs(curvature)) if regimes[i] == "diffusive"][:3]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    for axis, chosen, title in ((axes[0], confined, "confined modes"), (axes[1], diffusive, "diffusive modes")):
-        for n, i in enumerate(chosen):
-            colour = f"C{n}"
-            lower, upper = chi2_interval(measured[:, i], replicas)
-            axis.fill_between(steps, lower, upper, color=colour, alpha=0.2)
-            axis.plot(steps, measured[:, i], "o", color=colour, ms=3, label=f"mode {i}, λ={curvature[i]:.3g}")
-            axis.plot(steps, predicted[:, i], "-", color=colour)
-            axis.plot(steps, langevin[:, i], "--", color=colour, alpha=0.7)
-        axis.set(xscale="log", yscale="log", xlabel="step k", ylabel="variance", title=title)
-        if chosen:
-            axis.legend(fontsize=7)
-    fig.suptitle(f"{results['config']['preset']}, η = {run['lr']}: measured (dots, 95 % band), "
-                 "discrete SGD (solid), Langevin (dashed)", fontsize=9)
+    # 1. variance against step for a few confined (stiffest) and diffusive (flattest) modes, per eta
+    fig, axes = plt.subplots(len(runs), 2, figsize=(11, 4.2 * len(runs)), squeeze=False)
+    for row, run in zip(axes, runs):
+        steps = np.asarray(run["steps"])[1:]
+        measured = np.asarray(run["measured_variance"])[1:]
+        predicted = np.asarray(run["predicted_variance"])[1:]
+        langevin = np.asarray(run["langevin_variance"])[1:]
+        regimes = np.asarray(run["regimes"])
+        confined = [i for i in np.argsort(-np.abs(curvature)) if regimes[i] == "confined"][:3]
+        # the noisiest of the truly flat modes (eta |lambda| T < 0.1): the flattest ones are often null
+        # directions (inputs that are always zero) with no noise to diffuse
+        flat = (regimes == "diffusive") & (np.abs(curvature) * run["lr"] * steps[-1] < 0.1)
+        diffusive = [i for i in np.argsort(-grad_noise) if flat[i]][:3] or \
+            [i for i in np.argsort(np.abs(curvature)) if regimes[i] == "diffusive"][:3]
+        for axis, chosen, title in ((row[0], confined, "confined modes"), (row[1], diffusive, "noisiest flat modes")):
+            for n, i in enumerate(chosen):
+                colour = f"C{n}"
+                lower, upper = chi2_interval(measured[:, i], replicas)
+                axis.fill_between(steps, lower, upper, color=colour, alpha=0.2)
+                axis.plot(steps, measured[:, i], "o", color=colour, ms=3, label=f"mode {i}, λ={curvature[i]:.3g}")
+                axis.plot(steps, predicted[:, i], "-", color=colour)
+                axis.plot(steps, langevin[:, i], "--", color=colour, alpha=0.7)
+            axis.set(xscale="log", yscale="log", xlabel="step k", ylabel="variance", title=f"{title}, η = {run['lr']:g}")
+            if chosen:
+                axis.legend(fontsize=7)
+    fig.suptitle(f"{preset}: measured (dots, 95 % band), discrete SGD (solid), Langevin (dashed)", fontsize=9)
     fig.tight_layout()
     paths.append(directory / "variance_vs_step.png")
     fig.savefig(paths[-1], dpi=110)
     plt.close(fig)
 
-    # 2. measured against predicted at the last checkpoint
-    fig, axis = plt.subplots(figsize=(5.2, 5))
-    for name, colour in COLOURS.items():
-        mask = regimes == name
-        if mask.any():
-            axis.scatter(predicted[-1, mask], measured[-1, mask], s=10, color=colour, label=f"{name} (discrete)")
-            axis.scatter(langevin[-1, mask], measured[-1, mask], s=10, facecolors="none", edgecolors=colour,
-                         alpha=0.5)
-    positive = measured[-1][measured[-1] > 0]
-    if positive.size:
-        low, high = positive.min() / 2, positive.max() * 2
-        axis.plot([low, high], [low, high], "k-", lw=0.8)
-    axis.set(xscale="log", yscale="log", xlabel="predicted variance (hollow: Langevin)",
-             ylabel="measured variance", title=f"final step {int(steps[-1])}")
-    axis.legend(fontsize=7)
+    # 2. measured against predicted at the last checkpoint, one panel per eta
+    columns = min(len(runs), 3)
+    panel_rows = -(-len(runs) // columns)
+    fig, axes = plt.subplots(panel_rows, columns, figsize=(5.2 * columns, 5 * panel_rows), squeeze=False)
+    for axis in axes.flat[len(runs):]:
+        axis.set_visible(False)
+    for axis, run in zip(axes.flat, runs):
+        measured = np.asarray(run["measured_variance"])[-1]
+        predicted = np.asarray(run["predicted_variance"])[-1]
+        langevin = np.asarray(run["langevin_variance"])[-1]
+        regimes = np.asarray(run["regimes"])
+        for name, colour in COLOURS.items():
+            mask = regimes == name
+            if mask.any():
+                axis.scatter(predicted[mask], measured[mask], s=10, color=colour, label=f"{name} (discrete)")
+                axis.scatter(langevin[mask], measured[mask], s=10, facecolors="none", edgecolors=colour, alpha=0.5)
+        positive = measured[(measured > 0) & np.isfinite(measured)]
+        if positive.size:
+            low, high = positive.min() / 2, positive.max() * 2
+            axis.plot([low, high], [low, high], "k-", lw=0.8)
+        axis.set(xscale="log", yscale="log", xlabel="predicted variance (hollow: Langevin)",
+                 ylabel="measured variance", title=f"η = {run['lr']:g}, final step {int(run['steps'][-1])}")
+        axis.legend(fontsize=7)
     fig.tight_layout()
     paths.append(directory / "measured_vs_predicted.png")
     fig.savefig(paths[-1], dpi=110)
