@@ -73,15 +73,16 @@ def mode_moments_8_naive():
 
 def moment_recursion_8():
     from sgdfp.derive import Mode
-    from sgdfp.derive.modes import _discrete_matrix, mode_update
+    from sgdfp.derive.mode.dynamics import raw_discrete_matrix
+    from sgdfp.derive.mode.update import mode_update
 
-    _discrete_matrix.cache_clear()
+    raw_discrete_matrix.cache_clear()
     mode_update.cache_clear()
     return Mode(sp.Symbol("lambda"), sp.Symbol("D"), eta).moment_recursion(8)
 
 
 def mode_jump_moments_only():
-    from sgdfp.derive.modes import mode_update
+    from sgdfp.derive.mode.update import mode_update
 
     mode_update.cache_clear()
     return [jump_moment(mode_update(), n) for n in range(1, 9)]

@@ -26,8 +26,17 @@ import time
 import numpy as np
 from scipy import stats
 
-from sgdfp.testing import (DEFAULT_ALPHA, DEFAULT_REPLICAS, _decide_growth, _decide_variance, _sample_statistics,
-                           assert_regime, assert_variance_matches, detection_power, growth_bands, required_replicas)
+from sgdfp.testing import (
+    DEFAULT_ALPHA,
+    DEFAULT_REPLICAS,
+    assert_regime,
+    assert_variance_matches,
+    detection_power,
+    growth_bands,
+    required_replicas,
+)
+from sgdfp.testing.regime import _decide_growth
+from sgdfp.testing.variance import _decide_variance, _sample_statistics
 
 ALPHA, R = DEFAULT_ALPHA, DEFAULT_REPLICAS
 

@@ -6,9 +6,10 @@ Run with ``make demo`` (or ``python examples/demo.py``).
 
 import sympy as sp
 
-from sgdfp.derive import (Mode, QuadraticModel, discrete_fokker_planck, eta, langevin_flow_difference,
-                          langevin_step_difference, minibatch_covariance, modified_equation, symbolic_sgd)
-from sgdfp.derive.modes import D, lam
+from sgdfp.derive import (Mode, discrete_fokker_planck, eta, langevin_flow_difference, langevin_step_difference,
+                          minibatch_covariance, modified_equation, symbolic_sgd)
+from sgdfp.derive.mode.parameters import D, lam
+from sgdfp.numerics import QuadraticModel
 
 
 def main() -> None:
@@ -87,11 +88,11 @@ def main() -> None:
 
     results = run_validation(preset_config("mnist-mlp", quick=True))
     out = write_results(results, "out/demo-validate", force=True)
-    summary = results["runs"][0]["summary"]
-    print(f"   {results['model']['parameters']} parameters, {results['config']['replicas']} replicas x "
-          f"{results['config']['steps']} steps in {results['wall_seconds']:.1f} s: log-correlation over all modes "
-          f"{summary['log_corr_all']:.3f}, median |log(measured/predicted)| {summary['median_abs_log_ratio_all']:.3f} "
-          f"(sampling-noise floor {summary['noise_floor_abs_log_ratio']:.3f}); figures in {out}/")
+    summary = results.runs[0].summary
+    print(f"   {results.model.parameters} parameters, {results.config.ensemble.replicas} replicas x "
+          f"{results.config.ensemble.steps} steps in {results.wall_seconds:.1f} s: log-correlation over all modes "
+          f"{summary.log_corr_all:.3f}, median |log(measured/predicted)| {summary.median_abs_log_ratio_all:.3f} "
+          f"(sampling-noise floor {summary.noise_floor_abs_log_ratio:.3f}); figures in {out}/")
 
     print("\n11. Exported: every derivation as a LaTeX document, and the validation as a report")
     from sgdfp.document import write_document

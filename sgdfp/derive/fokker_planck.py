@@ -29,7 +29,8 @@ from itertools import combinations_with_replacement
 import sympy as sp
 
 from sgdfp.derive.operators import KramersMoyalSeries
-from sgdfp.derive.update import DiscreteUpdate, jump_moment
+from sgdfp.derive.modified import modified_equation
+from sgdfp.derive.update import DiscreteUpdate, jump_moment, require_small_increment
 
 __all__ = [
     "kramers_moyal",
@@ -57,16 +58,6 @@ def _check_order(order: int, name: str) -> None:
 
 def _multi_index(indices: tuple[int, ...], dim: int) -> tuple[int, ...]:
     return tuple(indices.count(i) for i in range(dim))
-
-
-def require_small_increment(update: DiscreteUpdate) -> None:
-    r"""Raise unless every increment vanishes at ``lr = 0``, so that :math:`M^{(n)} = O(\eta^n)`."""
-    for i, inc in enumerate(update.increment):
-        if sp.expand(inc.subs(update.lr, 0)) != 0:
-            raise ValueError(
-                f"a truncation in powers of {update.lr} needs every increment to vanish at {update.lr} = 0, "
-                f"but increment {i} is {inc}; use kramers_moyal(update, density, order) to truncate "
-                f"by jump-moment order instead")
 
 
 def kramers_moyal(update: DiscreteUpdate, density: sp.Expr, order: int) -> KramersMoyalSeries:
@@ -135,8 +126,6 @@ def langevin_flow(update: DiscreteUpdate, density: sp.Expr, eta_order: int = 2) 
     equation (:func:`sgdfp.derive.modified_equation`), and the flow is
     :math:`e^{\eta\mathcal L} - 1 = \sum_{m\ge1} \frac{\eta^m}{m!}\mathcal L^m`, truncated at :math:`\eta^K`.
     """
-    from sgdfp.derive.modified import modified_equation
-
     density = _check(update, density)
     _check_order(eta_order, "eta_order")
     lr = update.lr

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from sgdfp.derive.fokker_planck import require_small_increment
 from sgdfp.derive.printing import align
 from sgdfp.derive.operators import KramersMoyalSeries, coefficient_in
-from sgdfp.derive.update import DiscreteUpdate, jump_moment
+from sgdfp.derive.update import DiscreteUpdate, jump_moment, require_small_increment
 
 __all__ = ["ModifiedEquation", "modified_equation"]
 

@@ -57,13 +57,15 @@ class PowerDivDiff(sp.Function):
         def power(x, order):
             return sp.ff(k, order) * x ** (k - order)
 
-        return sp.simplify(_divided_difference(power, [1 + u for u in offsets])) if len(offsets) > 1 else (
+        return sp.factor(_divided_difference(power, [1 + u for u in offsets])) if len(offsets) > 1 else (
             (1 + offsets[0]) ** k)
 
     def _latex(self, printer):
         k, *offsets = self.args
         nodes = ", ".join(printer._print(1 + u) for u in offsets)
         return rf"\left(x^{{{printer._print(k)}}}\right)\left[{nodes}\right]"
+
+    _sgdfp_latex = _latex  # the divided-difference notation in sgdfp's printer too
 
 
 class ExpDivDiff(sp.Function):
@@ -81,11 +83,13 @@ class ExpDivDiff(sp.Function):
         def exponential(x, order):
             return t**order * sp.exp(t * x)
 
-        return sp.simplify(_divided_difference(exponential, list(nodes))) if len(nodes) > 1 else sp.exp(t * nodes[0])
+        return sp.factor(_divided_difference(exponential, list(nodes))) if len(nodes) > 1 else sp.exp(t * nodes[0])
 
     def _latex(self, printer):
         t, *nodes = self.args
         return rf"\left(e^{{{printer._print(t)} x}}\right)\left[{', '.join(printer._print(b) for b in nodes)}\right]"
+
+    _sgdfp_latex = _latex
 
 
 def _paths(i: int, j: int):

@@ -22,6 +22,22 @@ class SgdfpLatexPrinter(LatexPrinter):
 
     printmethod = "_sgdfp_latex"
 
+    def _print(self, expr, **kwargs):
+        # SymPy's own objects print themselves through ``_latex`` (infinity as \infty); with our printmethod
+        # that hook would be skipped, so it is honoured here unless an object has its own sgdfp form
+        if not isinstance(expr, type) and not hasattr(expr, self.printmethod) and hasattr(expr, "_latex"):
+            return expr._latex(self, **kwargs)
+        return super()._print(expr, **kwargs)
+
+    def _as_ordered_terms(self, expr, order=None):
+        r"""SymPy's order, but a sum leads with a positive term where it has one (``1 - \eta\lambda``)."""
+        terms = list(super()._as_ordered_terms(expr, order=order))
+        return _positive_first_terms(terms)
+
+    def _print_And(self, expr):
+        r"""Conjuncts from the simplest (``\lambda > 0``) to the most involved, not in SymPy's sort order."""
+        return self._print_LogOp(sorted(expr.args, key=_complexity), r"\wedge")
+
     def _print_Derivative(self, expr: sp.Derivative) -> str:
         ops = []
         for var, count in expr.variable_count:
@@ -38,6 +54,18 @@ class SgdfpLatexPrinter(LatexPrinter):
             name = self._print(sp.Symbol(expr.func.__name__))
             return name if exp is None else rf"{name}^{{{exp}}}"
         return super()._print_Function(expr, exp)
+
+
+def _positive_first_terms(terms: list) -> list:
+    if len(terms) > 1 and terms[0].could_extract_minus_sign():
+        for i, term in enumerate(terms):
+            if not term.could_extract_minus_sign():
+                return [term] + terms[:i] + terms[i + 1:]
+    return terms
+
+
+def _complexity(expr: sp.Basic) -> tuple:
+    return len(expr.free_symbols), sp.count_ops(expr), sp.default_sort_key(expr)
 
 
 def latex(expr: sp.Basic, **settings) -> str:

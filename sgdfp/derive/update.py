@@ -15,7 +15,7 @@ from sgdfp.derive.noise import Noise, _symbols, check_covariance, polynomial_ter
 from sgdfp.derive.printing import align, latex
 from sgdfp.derive.symbols import eta, gradient_noise_symbols, parameters
 
-__all__ = ["DiscreteUpdate", "sgd_update", "symbolic_sgd", "jump_moment"]
+__all__ = ["DiscreteUpdate", "sgd_update", "symbolic_sgd", "jump_moment", "require_small_increment"]
 
 
 class DiscreteUpdate:
@@ -207,3 +207,13 @@ def symbolic_sgd(dim: int, lr: sp.Symbol = eta) -> DiscreteUpdate:
     loss = sp.Function("L")(*theta)
     cov = [[sp.Function(f"Sigma_{min(i, j) + 1}{max(i, j) + 1}")(*theta) for j in range(dim)] for i in range(dim)]
     return sgd_update(loss, theta, lr, cov)
+
+
+def require_small_increment(update: DiscreteUpdate) -> None:
+    r"""Raise unless every increment vanishes at ``lr = 0``, so that :math:`M^{(n)} = O(\eta^n)`."""
+    for i, inc in enumerate(update.increment):
+        if sp.expand(inc.subs(update.lr, 0)) != 0:
+            raise ValueError(
+                f"a truncation in powers of {update.lr} needs every increment to vanish at {update.lr} = 0, "
+                f"but increment {i} is {inc}; use kramers_moyal(update, density, order) to truncate "
+                f"by jump-moment order instead")

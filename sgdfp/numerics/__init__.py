@@ -1,14 +1,20 @@
 """Numerics: SymPy expressions compiled to fast, numerically stable numpy and torch functions.
 
-:func:`compile` turns any derived expression into a vectorised callable; the structured closed forms
-of the mode theory are evaluated by the stable kernels of :mod:`sgdfp.numerics.stable`;
-:func:`mode_functions` compiles the formulas of :class:`sgdfp.derive.Mode` once for arrays of modes;
-:func:`simulate_mode` and :func:`simulate_quadratic` run the discrete maps themselves.
+- :mod:`~sgdfp.numerics.backends` -- the array backends (numpy, torch) in one registry;
+- :func:`compile` (:mod:`~sgdfp.numerics.codegen`) turns any derived expression into a vectorised callable;
+- :mod:`~sgdfp.numerics.stable` evaluates the structured closed forms without cancellation;
+- :func:`mode_functions` compiles the formulas of :class:`sgdfp.derive.Mode` (and the regime rule) for arrays;
+- :class:`QuadraticModel` evaluates the d-dimensional random quadratic (full covariance, Lyapunov equation);
+- :func:`simulate_mode` and :func:`simulate_quadratic` run the discrete maps themselves.
 """
 
-from sgdfp.numerics.codegen import BACKENDS, CompiledFunction, clear_cache, compile
-from sgdfp.numerics.modes import ModeFunctions, mode_functions
+from sgdfp.numerics.backends import BACKENDS, ArrayBackend, backend_of, get_backend, register_backend
+from sgdfp.numerics.codegen import CompiledFunction, clear_cache, compile
+from sgdfp.numerics.modes import ModeFunctions, mode_functions, regime_names
+from sgdfp.numerics.quadratic import ModeDecomposition, QuadraticModel, offdiagonal_fraction, pair_cross_covariance
 from sgdfp.numerics.simulate import ModeSimulation, QuadraticSimulation, simulate_mode, simulate_quadratic
 
-__all__ = ["compile", "BACKENDS", "CompiledFunction", "clear_cache", "mode_functions", "ModeFunctions",
+__all__ = ["compile", "BACKENDS", "ArrayBackend", "get_backend", "backend_of", "register_backend",
+           "CompiledFunction", "clear_cache", "mode_functions", "ModeFunctions", "regime_names",
+           "QuadraticModel", "ModeDecomposition", "pair_cross_covariance", "offdiagonal_fraction",
            "simulate_mode", "simulate_quadratic", "ModeSimulation", "QuadraticSimulation"]

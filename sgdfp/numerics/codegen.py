@@ -19,7 +19,6 @@ unpickled).
 from __future__ import annotations
 
 import builtins
-import functools
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -28,10 +27,10 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pytorch import TorchPrinter
 
 from sgdfp.numerics import stable
+from sgdfp.numerics.backends import BACKENDS, check_backend, get_backend
 
-__all__ = ["compile", "BACKENDS", "CompiledFunction", "clear_cache"]
+__all__ = ["compile", "BACKENDS", "CompiledFunction", "clear_cache", "NumpyCodePrinter", "TorchCodePrinter"]
 
-BACKENDS = ("numpy", "torch")
 _CACHE: dict = {}
 
 
@@ -51,12 +50,15 @@ class _StablePrinting:
         return f"exp_dd{len(nodes) - 1}({', '.join(self._print(a) for a in (t, *nodes))})"
 
 
-class _NumpyPrinter(_StablePrinting, NumPyPrinter):
-    pass
+class NumpyCodePrinter(_StablePrinting, NumPyPrinter):
+    """NumPy printing with the stable kernels."""
 
 
-class _TorchPrinter(_StablePrinting, TorchPrinter):
-    """Torch printing with numbers wrapped as tensors where torch wants tensors."""
+class TorchCodePrinter(_StablePrinting, TorchPrinter):
+    """Torch printing with the stable kernels, and numbers wrapped as tensors where torch wants tensors."""
+
+    def _print_expm1(self, expr):
+        return f"torch.expm1({self._print(expr.args[0])})"
 
     def _tensor(self, expr):
         return f"_T({self._print(expr)})"
@@ -89,21 +91,6 @@ class _TorchPrinter(_StablePrinting, TorchPrinter):
         return repr(float(expr))
 
 
-def _prepare_numpy(*args):
-    return [np.asarray(a, dtype=np.float64) for a in args]
-
-
-def _prepare_torch(*args):
-    import torch
-
-    reference = next((a for a in args if isinstance(a, torch.Tensor)), None)
-    dtype = reference.dtype if reference is not None and reference.is_floating_point() else torch.float64
-    device = reference.device if reference is not None else torch.device("cpu")
-    out = [a if isinstance(a, torch.Tensor) and a.dtype == dtype and a.device == device
-           else torch.as_tensor(a, dtype=dtype, device=device) for a in args]
-    return out, (lambda value, kind=dtype: torch.as_tensor(value, dtype=kind, device=device))
-
-
 class CompiledFunction:
     """A compiled, vectorised function. Call it with one value or array per argument, positionally
     or by argument name; it returns one array per expression (a tuple when several were compiled)."""
@@ -128,7 +115,10 @@ class CompiledFunction:
         if missing:
             raise TypeError(f"missing argument(s): {', '.join(missing)}")
         try:
-            result = self._function(*[given[n] for n in self._names])
+            # a Piecewise evaluates every branch: the one not taken may divide by zero, and nan marks
+            # "undefined" on purpose (e.g. no stationary law), so numpy need not warn
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                result = self._function(*[given[n] for n in self._names])
         except ValueError as exc:
             if "broadcast" in str(exc) or "shape" in str(exc):
                 raise ValueError(f"argument shapes do not broadcast together: {exc}") from None
@@ -176,8 +166,7 @@ def compile(exprs, args: Sequence[sp.Symbol], backend: str = "numpy") -> Compile
         >>> f(np.array([1.0, 2.0]), 1.0)
         array([2., 5.])
     """
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    check_backend(backend)
     several = not isinstance(exprs, sp.Basic)
     exprs = _prepare_exprs(exprs if several else [exprs])
     if isinstance(args, sp.Basic):
@@ -207,48 +196,18 @@ def _build(exprs, args, backend, several) -> CompiledFunction:
     names = {a: _identifier(i) for i, a in enumerate(args)}
     renamed = [e.xreplace(names) for e in exprs]
     replacements, reduced = sp.cse(renamed, symbols=sp.numbered_symbols("_x"))
-    printer = _NumpyPrinter({"fully_qualified_modules": True}) if backend == "numpy" else _TorchPrinter()
+    array_backend = get_backend(backend)
+    printer = array_backend.printer()
     params = ", ".join(str(names[a]) for a in args)
     lines = [f"def _generated({params}):"]
-    if args:
-        if backend == "numpy":
-            lines.append(f"    {params}, = _prepare({params})")
-        else:
-            lines.append(f"    ({params},), _T = _prepare({params})")
-    elif backend == "torch":
-        lines.append("    (), _T = _prepare()")
+    # _prepare converts the arguments; _T wraps a number into the arguments' kind of array where needed
+    lines.append(f"    ({params}{',' if args else ''}), _T = _prepare({params})")
     for symbol, value in replacements:
         lines.append(f"    {symbol} = {printer.doprint(value)}")
     outputs = [printer.doprint(e) for e in reduced]
     lines.append(f"    return _finish(({', '.join(outputs)},), ({params}{',' if args else ''}))")
     source = "\n".join(lines)
     namespace = {name: getattr(stable, name) for name in stable.__all__}
-    if backend == "numpy":
-        namespace.update(numpy=np, functools=functools, _prepare=_prepare_numpy, _finish=_finish_numpy)
-    else:
-        import torch
-
-        namespace.update(torch=torch, _prepare=_prepare_torch, _finish=_finish_torch)
+    namespace.update(array_backend.namespace())
     exec(builtins.compile(source, "<sgdfp.numerics>", "exec"), namespace)  # noqa: S102 (our own printed code)
     return CompiledFunction(namespace["_generated"], args, exprs, backend, source, several)
-
-
-def _finish_numpy(outputs, inputs):
-    shape = np.broadcast_shapes(*(np.shape(a) for a in inputs)) if inputs else ()
-    out = []
-    for o in outputs:
-        o = np.asarray(o, dtype=np.float64)
-        out.append(o if o.shape == shape else np.broadcast_to(o, shape).copy())
-    return tuple(out)
-
-
-def _finish_torch(outputs, inputs):
-    import torch
-
-    reference = inputs[0] if inputs else torch.zeros((), dtype=torch.float64)
-    shape = torch.broadcast_shapes(*(a.shape for a in inputs)) if inputs else ()
-    out = []
-    for o in outputs:
-        o = o if isinstance(o, torch.Tensor) else torch.as_tensor(o, dtype=reference.dtype, device=reference.device)
-        out.append(o.expand(shape) if o.shape != shape else o)
-    return tuple(out)

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sgdfp.numerics.backends import check_backend, get_backend
+
 __all__ = ["simulate_mode", "simulate_quadratic", "ModeSimulation", "QuadraticSimulation"]
 
 
@@ -47,48 +49,6 @@ class QuadraticSimulation:
     chains: int
     diverged: np.ndarray
     samples: dict = field(default_factory=dict)
-
-
-class _Backend:
-    """The few array operations the simulators need, for numpy or torch."""
-
-    def __init__(self, backend: str, seed: int, device: str | None):
-        if backend not in ("numpy", "torch"):
-            raise ValueError(f"unknown backend {backend!r}; choose numpy or torch")
-        if not isinstance(seed, (int, np.integer)):
-            raise ValueError(f"seed must be an integer; got {seed!r}")
-        self.name = backend
-        if backend == "numpy":
-            if device not in (None, "cpu"):
-                raise ValueError("the numpy backend runs on the CPU; use backend='torch' for a device")
-            self.rng = np.random.default_rng(seed)
-        else:
-            import torch
-
-            self.torch = torch
-            if device in (None, "auto"):
-                device = "cuda" if torch.cuda.is_available() else "cpu"
-            if device.startswith("cuda") and not torch.cuda.is_available():
-                raise ValueError("device 'cuda' was asked for but no CUDA device is available")
-            self.device = torch.device(device)
-            self.rng = torch.Generator(device=self.device)
-            self.rng.manual_seed(int(seed))
-
-    def array(self, value):
-        if self.name == "numpy":
-            return np.asarray(value, dtype=np.float64)
-        return self.torch.as_tensor(np.asarray(value, dtype=np.float64), device=self.device)
-
-    def normal(self, shape):
-        if self.name == "numpy":
-            return self.rng.standard_normal(shape)
-        return self.torch.randn(shape, generator=self.rng, device=self.device, dtype=self.torch.float64)
-
-    def numpy(self, value) -> np.ndarray:
-        return np.asarray(value) if self.name == "numpy" else value.detach().cpu().numpy()
-
-    def isfinite(self, value):
-        return np.isfinite(value) if self.name == "numpy" else self.torch.isfinite(value)
 
 
 def _check_steps(steps) -> np.ndarray:
@@ -126,7 +86,8 @@ def simulate_mode(curvature, grad_noise, lr, steps: Sequence[int], *, curvature_
     Raises:
         ValueError: negative variances, an impossible ``cross``, bad steps, chains, backend or device.
     """
-    xp = _Backend(backend, seed, device)
+    arrays = get_backend(check_backend(backend))
+    rng = arrays.random(seed, device)
     steps = _check_steps(steps)
     chains = _check_chains(chains)
     params = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in
@@ -143,19 +104,19 @@ def simulate_mode(curvature, grad_noise, lr, steps: Sequence[int], *, curvature_
     sqrt_gamma = np.sqrt(gamma)
     r = np.divide(rho, sqrt_gamma, out=np.zeros_like(rho), where=sqrt_gamma > 0)
     s = np.sqrt(np.maximum(d - r**2, 0.0))
-    lam_, eta_, sg_, gbar_, r_, s_ = (xp.array(a) for a in (lam, eta, sqrt_gamma, gbar, r, s))
-    y = xp.array(m0) + xp.array(np.sqrt(v0)) * xp.normal(shape)
+    lam_, eta_, sg_, gbar_, r_, s_ = (arrays.asarray(a, rng.device) for a in (lam, eta, sqrt_gamma, gbar, r, s))
+    y = arrays.asarray(m0, rng.device) + arrays.asarray(np.sqrt(v0), rng.device) * rng.normal(shape)
     records: dict[int, dict] = {}
     for k in range(int(steps[-1]) + 1):
         if k in steps:
-            records[k] = _mode_moments(xp, y, max_moment, keep_samples)
+            records[k] = _mode_moments(arrays, y, max_moment, keep_samples)
         if k == steps[-1]:
             break
         if sampler is None:
-            z1, z2 = xp.normal(shape), xp.normal(shape)
+            z1, z2 = rng.normal(shape), rng.normal(shape)
             h, g = lam_ + sg_ * z1, gbar_ + r_ * z1 + s_ * z2
         else:
-            h, g = sampler(xp.normal, shape)
+            h, g = sampler(rng.normal, shape)
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is counted, not warned about
             y = (1 - eta_ * h) * y - eta_ * g
     stack = lambda key: np.stack([records[k][key] for k in steps])  # noqa: E731
@@ -167,12 +128,12 @@ def simulate_mode(curvature, grad_noise, lr, steps: Sequence[int], *, curvature_
         samples={int(k): records[k]["samples"] for k in steps} if keep_samples else {})
 
 
-def _mode_moments(xp, y, max_moment, keep_samples):
-    finite = xp.isfinite(y)
+def _mode_moments(arrays, y, max_moment, keep_samples):
+    finite = arrays.xp.isfinite(y)
     n = finite.sum(0)
-    y_np = xp.numpy(y)
-    finite_np = xp.numpy(finite)
-    count = np.maximum(xp.numpy(n), 1)
+    y_np = arrays.to_numpy(y)
+    finite_np = arrays.to_numpy(finite)
+    count = np.maximum(arrays.to_numpy(n), 1)
     clean = np.where(finite_np, y_np, 0.0)
     mean = clean.sum(0) / count
     centred = np.where(finite_np, y_np - mean, 0.0)
@@ -182,7 +143,7 @@ def _mode_moments(xp, y, max_moment, keep_samples):
         "mean": mean, "variance": c2,
         "moments": {j: (clean**j).sum(0) / count for j in range(1, max_moment + 1)},
         "se_mean": np.sqrt(c2 / count), "se_variance": np.sqrt(np.maximum(c4 - c2**2, 0.0) / count),
-        "diverged": y_np.shape[0] - xp.numpy(n), "samples": y_np.copy() if keep_samples else None,
+        "diverged": y_np.shape[0] - arrays.to_numpy(n), "samples": y_np.copy() if keep_samples else None,
     }
 
 
@@ -197,7 +158,8 @@ def simulate_quadratic(hessian, grad_cov, lr: float, steps: Sequence[int], *, cu
     (parameters as in :class:`sgdfp.derive.QuadraticModel`), or drawn by
     ``sampler(normal, chains) -> (Xi, zeta)`` with shapes ``(chains, d, d)`` and ``(chains, d)``.
     """
-    xp = _Backend(backend, seed, device)
+    arrays = get_backend(check_backend(backend))
+    rng = arrays.random(seed, device)
     steps = _check_steps(steps)
     chains = _check_chains(chains)
     H = np.asarray(hessian, dtype=np.float64)
@@ -215,21 +177,21 @@ def simulate_quadratic(hessian, grad_cov, lr: float, steps: Sequence[int], *, cu
     values, vectors = np.linalg.eigh((joint + joint.T) / 2)
     if values.min() < -1e-10 * max(1.0, np.abs(values).max()):
         raise ValueError("the joint covariance of curvature and gradient noise is not positive semi-definite")
-    root = xp.array(vectors * np.sqrt(np.clip(values, 0.0, None)))  # joint = root root^T
-    H_, gbar_ = xp.array(H), xp.array(gbar)
+    root = arrays.asarray(vectors * np.sqrt(np.clip(values, 0.0, None)), rng.device)  # joint = root root^T
+    H_, gbar_ = arrays.asarray(H, rng.device), arrays.asarray(gbar, rng.device)
     eta = float(lr)
-    x = xp.array(np.zeros((chains, dim)))
+    x = arrays.asarray(np.zeros((chains, dim)), rng.device)
     records = {}
     for k in range(int(steps[-1]) + 1):
         if k in steps:
-            records[k] = _quadratic_moments(xp, x, keep_samples)
+            records[k] = _quadratic_moments(arrays, x, keep_samples)
         if k == steps[-1]:
             break
         if sampler is None:
-            noise = xp.normal((chains, dim * dim + dim)) @ root.T
+            noise = rng.normal((chains, dim * dim + dim)) @ root.T
             xi, zeta = noise[:, :dim * dim].reshape(chains, dim, dim), noise[:, dim * dim:]
         else:
-            xi, zeta = sampler(xp.normal, chains)
+            xi, zeta = sampler(rng.normal, chains)
         with np.errstate(over="ignore", invalid="ignore"):
             x = x - eta * (x @ H_.T + (xi @ x[:, :, None])[:, :, 0] + gbar_ + zeta)
     return QuadraticSimulation(steps=steps, mean=np.stack([records[k]["mean"] for k in steps]),
@@ -238,8 +200,8 @@ def simulate_quadratic(hessian, grad_cov, lr: float, steps: Sequence[int], *, cu
                                samples={int(k): records[k]["samples"] for k in steps} if keep_samples else {})
 
 
-def _quadratic_moments(xp, x, keep_samples):
-    x_np = xp.numpy(x)
+def _quadratic_moments(arrays, x, keep_samples):
+    x_np = arrays.to_numpy(x)
     finite = np.all(np.isfinite(x_np), axis=1)
     kept = x_np[finite]
     mean = kept.mean(0) if len(kept) else np.full(x_np.shape[1], np.nan)

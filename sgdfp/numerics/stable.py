@@ -1,6 +1,7 @@
 r"""Numerically stable kernels for the structured closed forms of :mod:`sgdfp.derive.powers`.
 
-One implementation serves numpy and torch (``xp`` is the array module). The closed forms of a
+One implementation serves every array backend of :mod:`sgdfp.numerics.backends` (``xp`` is its array
+module). The closed forms of a
 linear update are sums of divided differences of :math:`x^k` (discrete time) and :math:`e^{tx}`
 (continuous time) at nodes that crowd together exactly where users need them (flat modes,
 :math:`\lambda \to 0`). How they are evaluated:
@@ -28,6 +29,8 @@ import functools
 
 import numpy as np
 
+from sgdfp.numerics.backends import backend_of
+
 __all__ = ["pow_dd0", "pow_dd1", "pow_dd2", "pow_dd3", "exp_dd0", "exp_dd1", "exp_dd2", "exp_dd3"]
 
 _GAUSS_X, _GAUSS_W = np.polynomial.legendre.leggauss(12)
@@ -44,62 +47,37 @@ def _quiet(kernel):
     return wrapped
 
 
-def _module(*arrays):
-    for a in arrays:
-        if type(a).__module__.startswith("torch"):
-            import torch
-
-            return torch
-    return np
-
-
-def _broadcast(xp, *arrays):
-    if xp is np:
-        return np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in arrays))
-    reference = next(a for a in arrays if isinstance(a, xp.Tensor))
-    tensors = [a if isinstance(a, xp.Tensor) else xp.as_tensor(a, dtype=reference.dtype, device=reference.device)
-               for a in arrays]
-    return xp.broadcast_tensors(*tensors)
-
-
-def _patch(xp, out, mask, compute, *arrays):
+def _patch(backend, out, mask, compute, *arrays):
     """``out`` with the entries where ``mask`` holds (broadcast) replaced by ``compute`` on just those."""
     if not bool(mask.any()):
         return out
-    out = np.array(out, dtype=np.float64) if xp is np else out.clone()  # a writable array, even 0-d
+    out = backend.copy(out)  # a writable array, even 0-d
     shape = out.shape
-    full = np.broadcast_to(mask, shape) if xp is np else mask.expand(shape)
-    picked = [np.broadcast_to(a, shape)[full] if xp is np else xp.broadcast_to(a, shape)[full] for a in arrays]
+    full = backend.broadcast_to(mask, shape)
+    picked = [backend.broadcast_to(a, shape)[full] for a in arrays]
     out[full] = compute(*picked)
     return out
-
-
-def _asarrays(xp, *arrays):
-    """Arrays of one kind, *not* broadcast: elementwise work stays on the smallest shapes."""
-    if xp is np:
-        return [np.asarray(a, dtype=np.float64) for a in arrays]
-    reference = next(a for a in arrays if isinstance(a, xp.Tensor))
-    return [a if isinstance(a, xp.Tensor) else xp.as_tensor(a, dtype=reference.dtype, device=reference.device)
-            for a in arrays]
 
 
 @_quiet
 def pow_dd0(k, u):
     """:math:`(1 + u)^k` for integer-valued k."""
-    xp = _module(k, u)
-    k, u = _asarrays(xp, k, u)
+    backend = backend_of(k, u)
+    xp = backend.xp
+    k, u = backend.asarrays(k, u)
     negative = (1 + u) <= 0
     out = xp.exp(k * xp.log1p(xp.where(negative, xp.zeros_like(u), u)))
-    return _patch(xp, out, negative, lambda kk, uu: (1 + uu) ** kk, k, u)
+    return _patch(backend, out, negative, lambda kk, uu: (1 + uu) ** kk, k, u)
 
 
 @_quiet
 def pow_dd1(k, u, v):
     r""":math:`((1+u)^k - (1+v)^k)/(u - v)`, stable as :math:`u - v \to 0` and :math:`u, v \to 0`."""
-    xp = _module(k, u, v)
+    backend = backend_of(k, u, v)
+    xp = backend.xp
     if isinstance(v, (int, float)) and v == 0:
-        return _geometric(xp, *_asarrays(xp, k, u))
-    k, u, v = _asarrays(xp, k, u, v)
+        return _geometric(backend, *backend.asarrays(k, u))
+    k, u, v = backend.asarrays(k, u, v)
     hi, lo = xp.maximum(u, v), xp.minimum(u, v)
     gap = hi - lo
     special = (gap == 0) | ((1 + lo) <= 0)
@@ -114,11 +92,12 @@ def pow_dd1(k, u, v):
         direct = (pow_dd0(kk, hh) - pow_dd0(kk, ll)) / xp.where(same, xp.ones_like(hh), hh - ll)
         return xp.where(same, kk * pow_dd0(kk - 1, hh), direct)
 
-    return _patch(xp, out, special, fallback, k, hi, lo)
+    return _patch(backend, out, special, fallback, k, hi, lo)
 
 
-def _geometric(xp, k, u):
+def _geometric(backend, k, u):
     """((1+u)^k - 1)/u = expm1(k log1p(u))/u, and k at u = 0."""
+    xp = backend.xp
     special = (u == 0) | ((1 + u) <= 0)
     safe = xp.where(special, xp.full_like(u, 0.5), u)
     out = xp.expm1(k * xp.log1p(safe)) / safe
@@ -127,7 +106,7 @@ def _geometric(xp, k, u):
         zero = uu == 0
         return xp.where(zero, kk, ((1 + uu) ** kk - 1) / xp.where(zero, xp.ones_like(uu), uu))
 
-    return _patch(xp, out, special, fallback, k, u)
+    return _patch(backend, out, special, fallback, k, u)
 
 
 def _simplex_rule(m: int):
@@ -148,32 +127,28 @@ def _simplex_rule(m: int):
 _RULES: dict = {}
 
 
-def _hermite_genocchi(xp, derivative, nodes, mask):
+def _hermite_genocchi(backend, derivative, nodes, mask):
     """f[x_0, ..., x_m] = integral of f^(m) over the simplex, for the entries in ``mask``."""
     m = len(nodes) - 1
     points_np, weights_np = _simplex_rule(m)
     selected = [n[mask] for n in nodes]
-    if xp is np:
-        T, W = points_np, weights_np
-    else:
-        T = xp.as_tensor(points_np, dtype=selected[0].dtype, device=selected[0].device)
-        W = xp.as_tensor(weights_np, dtype=selected[0].dtype, device=selected[0].device)
+    T, W = backend.asarrays(points_np, weights_np, like=selected[0] if backend.owns(selected[0]) else None)
     x0 = selected[0][..., None]
     points = x0 + sum(T[:, i] * (selected[i + 1][..., None] - x0) for i in range(m))
     return (derivative(points, mask, m) * W).sum(-1)
 
 
-def _divided_difference(xp, first, derivative, nodes):
+def _divided_difference(backend, first, derivative, nodes):
     """f[nodes] for 3 or 4 nodes: the recursion on sorted nodes, or the simplex integral where the
     recursion would lose more than one digit to cancellation."""
-    nodes = list(_broadcast(xp, *nodes))
-    stacked = xp.stack(nodes, -1)
-    ordered = np.sort(stacked, axis=-1) if xp is np else xp.sort(stacked, dim=-1).values
+    xp = backend.xp
+    nodes = list(backend.broadcast(*nodes))
+    ordered = backend.sort(xp.stack(nodes, -1), axis=-1)
     nodes = [ordered[..., i] for i in range(ordered.shape[-1])]
     if len(nodes) == 2:
         return first(nodes[1], nodes[0])
-    left = _divided_difference(xp, first, derivative, nodes[1:])
-    right = _divided_difference(xp, first, derivative, nodes[:-1])
+    left = _divided_difference(backend, first, derivative, nodes[1:])
+    right = _divided_difference(backend, first, derivative, nodes[:-1])
     spread = nodes[-1] - nodes[0]
     safe_spread = xp.where(spread == 0, xp.ones_like(spread), spread)
     direct = (left - right) / safe_spread
@@ -182,8 +157,8 @@ def _divided_difference(xp, first, derivative, nodes):
     cancelling = (spread == 0) | (scale > CANCELLATION_LIMIT * xp.abs(left - right))
     out = xp.where(cancelling, xp.zeros_like(direct), direct)
     if bool(cancelling.any()):
-        out = out.copy() if xp is np else out.clone()
-        out[cancelling] = _hermite_genocchi(xp, derivative, nodes, cancelling)
+        out = backend.copy(out)
+        out[cancelling] = _hermite_genocchi(backend, derivative, nodes, cancelling)
     return out
 
 
@@ -195,14 +170,15 @@ def _falling(k, m):
 
 
 def _pow_dd(k, *offsets):
-    xp = _module(k, *offsets)
-    k, *offsets = _broadcast(xp, k, *offsets)
+    backend = backend_of(k, *offsets)
+    xp = backend.xp
+    k, *offsets = backend.broadcast(k, *offsets)
 
     def derivative(points_u, mask, m):
         kk = k[mask][..., None]
         return _falling(kk, m) * pow_dd0(kk - m, points_u)
 
-    return _divided_difference(xp, lambda hi, lo: pow_dd1(k, hi, lo), derivative, offsets)
+    return _divided_difference(backend, lambda hi, lo: pow_dd1(k, hi, lo), derivative, offsets)
 
 
 @_quiet
@@ -220,38 +196,41 @@ def pow_dd3(k, u0, u1, u2, u3):
 @_quiet
 def exp_dd0(t, b):
     """:math:`e^{tb}`."""
-    xp = _module(t, b)
-    t, b = _asarrays(xp, t, b)
+    backend = backend_of(t, b)
+    xp = backend.xp
+    t, b = backend.asarrays(t, b)
     return xp.exp(t * b)
 
 
 @_quiet
 def exp_dd1(t, b0, b1):
     r""":math:`(e^{tb_0} - e^{tb_1})/(b_0 - b_1)`, stable as the nodes meet."""
-    xp = _module(t, b0, b1)
+    backend = backend_of(t, b0, b1)
+    xp = backend.xp
     if isinstance(b1, (int, float)) and b1 == 0:  # (e^{tb} - 1)/b
-        t, b = _asarrays(xp, t, b0)
+        t, b = backend.asarrays(t, b0)
         zero = b == 0
         safe = xp.where(zero, xp.ones_like(b), b)
-        return _patch(xp, xp.expm1(t * safe) / safe, zero, lambda tt, bb: tt, t, b)
-    t, b0, b1 = _asarrays(xp, t, b0, b1)
+        return _patch(backend, xp.expm1(t * safe) / safe, zero, lambda tt, bb: tt, t, b)
+    t, b0, b1 = backend.asarrays(t, b0, b1)
     hi, lo = xp.maximum(b0, b1), xp.minimum(b0, b1)
     gap = hi - lo
     same = gap == 0
     safe_gap = xp.where(same, xp.ones_like(gap), gap)
     out = xp.exp(t * hi) * (-xp.expm1(-t * safe_gap)) / safe_gap
-    return _patch(xp, out, same, lambda tt, hh: tt * xp.exp(tt * hh), t, hi)
+    return _patch(backend, out, same, lambda tt, hh: tt * xp.exp(tt * hh), t, hi)
 
 
 def _exp_dd(t, *nodes):
-    xp = _module(t, *nodes)
-    t, *nodes = _broadcast(xp, t, *nodes)
+    backend = backend_of(t, *nodes)
+    xp = backend.xp
+    t, *nodes = backend.broadcast(t, *nodes)
 
     def derivative(points, mask, m):
         tt = t[mask][..., None]
         return tt**m * xp.exp(tt * points)
 
-    return _divided_difference(xp, lambda hi, lo: exp_dd1(t, hi, lo), derivative, nodes)
+    return _divided_difference(backend, lambda hi, lo: exp_dd1(t, hi, lo), derivative, nodes)
 
 
 @_quiet

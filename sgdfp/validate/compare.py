@@ -1,63 +1,23 @@
-r"""Measured per-mode variances against predictions, with honest statistics.
-
-Replicas are independent, so the sample variance :math:`s^2` of R replicas satisfies
-:math:`(R-1)s^2/\sigma^2 \sim \chi^2_{R-1}` for Gaussian fluctuations: this gives each mode's exact
-95 % interval, and the *sampling-noise floor* -- the median :math:`|\log(s^2/\sigma^2)|` that a perfect
-prediction would still show with R replicas -- against which the median :math:`|\log|` ratio is to be read.
+r"""Measured per-mode variances against predictions, summarised honestly: each mode's exact 95 % interval and
+the sampling-noise floor of R replicas (:mod:`sgdfp.stats`), medians of :math:`|\log(\text{measured}/
+\text{predicted})|` over all modes, the top modes, by regime, by :math:`\eta\lambda`, and inside and beyond
+the local theory (:mod:`~sgdfp.validate.validity`).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
-from scipy import optimize, stats
 
-from sgdfp.derive.modes import REGIMES
+from sgdfp.derive import REGIMES
+from sgdfp.stats import chi2_interval, growth_exponents, noise_floor
+from sgdfp.validate.results import TOP_MODES, ModeTable, RunSummary, StiffnessBin
+from sgdfp.validate.validity import VALIDITY_TOLERANCE
 
-__all__ = ["chi2_interval", "noise_floor", "growth_exponents", "summarise", "TOP_MODES", "STIFFNESS_BINS",
-           "VALIDITY_TOLERANCE"]
+__all__ = ["summarise", "TOP_MODES", "STIFFNESS_BINS"]
 
-TOP_MODES = 48
 # Bins of eta * lambda for the discrete-vs-Langevin breakdown: escaping, flat, soft, stiff (>= 0.2, where
 # the two models part), very stiff, and beyond the stability edge eta * lambda = 2.
 STIFFNESS_BINS = (-np.inf, 0.0, 0.05, 0.2, 1.0, 2.0, np.inf)
-# A mode is inside the local quadratic theory while the gradient its replicas see beyond the theory's
-# line would change its predicted variance by less than this (in |log|; see run._validity_error).
-VALIDITY_TOLERANCE = 0.1
-
-
-def chi2_interval(sample_variance: np.ndarray, replicas: np.ndarray | int, level: float = 0.95):
-    """Exact interval for the population variance from the unbiased sample variance of R replicas."""
-    dof = np.asarray(replicas) - 1
-    alpha = 1 - level
-    lower = dof * sample_variance / stats.chi2.ppf(1 - alpha / 2, dof)
-    upper = dof * sample_variance / stats.chi2.ppf(alpha / 2, dof)
-    return lower, upper
-
-
-@lru_cache(maxsize=None)
-def noise_floor(replicas: int) -> float:
-    r"""Median of :math:`|\log(\chi^2_{R-1}/(R-1))|`: the |log ratio| of a perfect prediction."""
-    dof = replicas - 1
-
-    def coverage(m):
-        return stats.chi2.cdf(dof * np.exp(m), dof) - stats.chi2.cdf(dof * np.exp(-m), dof) - 0.5
-
-    return float(optimize.brentq(coverage, 1e-9, 10.0))
-
-
-def growth_exponents(steps: np.ndarray, variance: np.ndarray) -> np.ndarray:
-    """Per mode, the slope of log variance against log step over the second half of the run."""
-    steps = np.asarray(steps, dtype=float)
-    late = steps >= steps[-1] / 2
-    late &= steps > 0
-    if late.sum() < 2:
-        return np.full(variance.shape[1], np.nan)
-    x = np.log(steps[late])
-    y = np.log(np.clip(variance[late], 1e-300, None))
-    x = x - x.mean()
-    return (x[:, None] * (y - y.mean(0))).sum(0) / (x**2).sum()
 
 
 def _log_corr(a, b):
@@ -72,21 +32,20 @@ def _median_abs_log_ratio(measured, predicted):
     return float(np.median(np.abs(np.log(measured[good] / predicted[good])))) if good.any() else float("nan")
 
 
-def _stiffness_breakdown(stiffness, discrete_error, langevin_error) -> list[dict]:
+def _stiffness_breakdown(stiffness, discrete_error, langevin_error) -> list[StiffnessBin]:
     """Per bin of eta * lambda: how many modes, and the median |log ratio| of both models."""
     rows = []
     for low, high in zip(STIFFNESS_BINS[:-1], STIFFNESS_BINS[1:]):
         mask = (stiffness >= low) & (stiffness < high) & np.isfinite(discrete_error) & np.isfinite(langevin_error)
         if mask.any():
-            rows.append({"lr_curvature": [None if np.isinf(low) else float(low), None if np.isinf(high) else float(high)],
-                         "modes": int(mask.sum()),
-                         "median_abs_log_ratio": float(np.median(discrete_error[mask])),
-                         "langevin_median_abs_log_ratio": float(np.median(langevin_error[mask]))})
+            rows.append(StiffnessBin([None if np.isinf(low) else float(low), None if np.isinf(high) else float(high)],
+                                     int(mask.sum()), float(np.median(discrete_error[mask])),
+                                     float(np.median(langevin_error[mask]))))
     return rows
 
 
 def summarise(curvature, lr, steps, measured, predicted, langevin, stationary, regimes, live,
-              validity_error=None) -> tuple[dict, dict]:
+              validity_error=None) -> tuple[RunSummary, ModeTable]:
     """Summary metrics and the per-mode table for one run (final checkpoint = last row).
 
     ``validity_error`` (per mode, NaN where not measured) is the |log| change of the predicted variance
@@ -95,8 +54,11 @@ def summarise(curvature, lr, steps, measured, predicted, langevin, stationary, r
     between the modes inside and outside it."""
     final_measured, final_predicted, final_langevin = measured[-1], predicted[-1], langevin[-1]
     top = np.argsort(np.abs(curvature))[-TOP_MODES:]
-    lower, upper = chi2_interval(final_measured, live[-1])
-    outside = (final_predicted < lower) | (final_predicted > upper)
+    measured_at_end = int(live[-1]) >= 2 and np.isfinite(final_measured)
+    with np.errstate(invalid="ignore"):  # fewer than 2 live replicas: no interval (NaN), said in the summary
+        lower, upper = chi2_interval(final_measured, max(int(live[-1]), 2)) if int(live[-1]) >= 2 else \
+            (np.full_like(final_measured, np.nan), np.full_like(final_measured, np.nan))
+    outside = measured_at_end & ((final_predicted < lower) | (final_predicted > upper))
     exponents = growth_exponents(steps, measured)
     regimes = np.asarray(regimes)
     stiff = lr * curvature >= 0.2
@@ -109,7 +71,7 @@ def summarise(curvature, lr, steps, measured, predicted, langevin, stationary, r
         values = values[mask & np.isfinite(values)]
         return float(np.median(values)) if values.size else None
 
-    summary = {
+    values = {
         "log_corr_top": _log_corr(final_measured[top], final_predicted[top]),
         "log_corr_all": _log_corr(final_measured, final_predicted),
         "stationary_log_corr_top": _log_corr(final_measured[top], stationary[top]),
@@ -117,8 +79,9 @@ def summarise(curvature, lr, steps, measured, predicted, langevin, stationary, r
         "median_abs_log_ratio_all": _median_abs_log_ratio(final_measured, final_predicted),
         "langevin_median_abs_log_ratio_top": _median_abs_log_ratio(final_measured[top], final_langevin[top]),
         "langevin_median_abs_log_ratio_all": _median_abs_log_ratio(final_measured, final_langevin),
-        "noise_floor_abs_log_ratio": noise_floor(int(live[-1])),
-        "fraction_outside_interval": float(np.mean(outside)),
+        "noise_floor_abs_log_ratio": noise_floor(int(live[-1])) if int(live[-1]) >= 2 else float("nan"),
+        "fraction_outside_interval": float(np.mean(outside[measured_at_end])) if np.any(measured_at_end)
+        else float("nan"),
         "confined_growth_exponent": median_over(exponents, regimes == "confined"),
         "diffusive_growth_exponent": median_over(exponents, regimes == "diffusive"),
         "stiff_modes": int(stiff.sum()),
@@ -131,7 +94,7 @@ def summarise(curvature, lr, steps, measured, predicted, langevin, stationary, r
     checked = np.isfinite(validity)
     inside = checked & (validity <= VALIDITY_TOLERANCE)
     beyond = checked & (validity > VALIDITY_TOLERANCE)
-    summary.update({
+    values.update({
         "validity_modes_checked": int(checked.sum()),
         "locally_valid_fraction": float(inside.sum() / checked.sum()) if checked.any() else None,
         "median_abs_log_ratio_locally_valid": median_over(discrete_error, inside),
@@ -139,6 +102,7 @@ def summarise(curvature, lr, steps, measured, predicted, langevin, stationary, r
         "langevin_median_abs_log_ratio_beyond_local": median_over(langevin_error, beyond),
         "regime_counts_beyond_local": {name: int((beyond & (regimes == name)).sum()) for name in REGIMES},
     })
-    table = {"lower": lower, "upper": upper, "outside": outside, "growth_exponent": exponents,
-             "log_ratio": log_ratio, "langevin_log_ratio": langevin_log_ratio, "validity_error": validity}
-    return summary, table
+    table = ModeTable(lower=lower.tolist(), upper=upper.tolist(), outside=outside.tolist(),
+                      growth_exponent=exponents.tolist(), log_ratio=log_ratio.tolist(),
+                      langevin_log_ratio=langevin_log_ratio.tolist(), validity_error=validity.tolist())
+    return RunSummary(**values), table

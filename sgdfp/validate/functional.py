@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 import torch
 from torch.func import functional_call, grad, jvp, vmap
 
-__all__ = ["FlatModel", "top_eigenpairs", "dense_eigenpairs"]
+__all__ = ["FlatModel"]
 
 
 class FlatModel:
@@ -131,33 +130,3 @@ class FlatModel:
                     per_chunk.append(vmap(lambda v: along(v, x, y))(block).T)
             columns.append(torch.cat(per_chunk))
         return torch.cat(columns, dim=1)
-
-
-def dense_eigenpairs(hessian: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """All eigenpairs of a symmetric matrix, eigenvalues ascending."""
-    values, vectors = torch.linalg.eigh(hessian)
-    return values, vectors
-
-
-def top_eigenpairs(model: FlatModel, theta, inputs, targets, count: int, which: str = "LM",
-                   tolerance: float = 1e-10, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """``count`` eigenpairs of the Hessian by Lanczos (scipy's ``eigsh``) on Hessian--vector products.
-
-    ``which="LM"`` gives those of largest magnitude. Eigenvalues come back ascending.
-    """
-    from scipy.sparse.linalg import LinearOperator, eigsh
-
-    P = model.num_parameters
-    if not 1 <= count < P:
-        raise ValueError(f"Lanczos needs 1 <= count < {P} eigenpairs; got {count}")
-
-    def matvec(v):
-        vector = torch.as_tensor(np.asarray(v).reshape(-1), dtype=theta.dtype, device=theta.device)
-        return model.hvp(theta, vector, inputs, targets).detach().cpu().numpy()
-
-    operator = LinearOperator((P, P), matvec=matvec, dtype=np.float64)
-    start = np.random.default_rng(seed).standard_normal(P)
-    values, vectors = eigsh(operator, k=count, which=which, tol=tolerance, v0=start)
-    order = np.argsort(values)
-    return (torch.as_tensor(values[order], dtype=theta.dtype, device=theta.device),
-            torch.as_tensor(vectors[:, order], dtype=theta.dtype, device=theta.device))

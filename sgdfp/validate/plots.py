@@ -1,5 +1,11 @@
 """Figures of a validation run (matplotlib, Agg): variance against step for chosen modes, measured
-against predicted, and the flat-mode diffusion coefficient against the learning rate."""
+against predicted, and the flat-mode diffusion coefficient against the learning rate.
+
+The modes shown are chosen by the regime rule (:mod:`sgdfp.derive.mode.regime`, compiled): the stiffest
+confined ones, and the noisiest of the flat ones -- modes still diffusive over ten times the run's
+horizon, so slow confined modes and null directions without noise are left out. What cannot be drawn
+(no finite positive variance, a diverged run) is skipped, not drawn as an empty log axis.
+"""
 
 from __future__ import annotations
 
@@ -11,37 +17,58 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from sgdfp.validate.compare import chi2_interval  # noqa: E402
+from sgdfp.numerics import mode_functions, regime_names  # noqa: E402
+from sgdfp.stats import chi2_interval  # noqa: E402
+from sgdfp.validate.results import ValidationResults  # noqa: E402
+
+FLAT_HORIZON_FACTOR = 10  # "truly flat": still diffusive over this many times the run's horizon
 
 __all__ = ["draw_figures"]
 
 COLOURS = {"confined": "tab:blue", "diffusive": "tab:orange", "unstable": "tab:red", "escaping": "tab:purple"}
 
 
-def draw_figures(results: dict, directory: Path) -> list[Path]:
+def _array(values) -> np.ndarray:
+    return np.asarray([[np.nan if v is None else v for v in row] for row in values], dtype=float) \
+        if values and isinstance(values[0], list) else np.asarray([np.nan if v is None else v for v in values],
+                                                                   dtype=float)
+
+
+def _drawable(*arrays) -> bool:
+    return any(np.any(np.isfinite(a) & (a > 0)) for a in arrays)
+
+
+def draw_figures(results: ValidationResults, directory: Path) -> list[Path]:
     """Draw the run's figures into ``directory``; a sweep gets one row (or panel) per learning rate."""
     directory = Path(directory)
-    paths = []
-    runs = results["runs"]
-    curvature = np.asarray(results["statistics"]["curvature"])
-    grad_noise = np.asarray(results["statistics"]["grad_noise"])
-    replicas = results["config"]["replicas"]
-    preset = results["config"]["preset"]
+    paths: list[Path] = []
+    runs = results.runs
+    curvature = _array(results.statistics.curvature)
+    grad_noise = _array(results.statistics.grad_noise)
+    curvature_noise = np.nan_to_num(_array(results.statistics.curvature_noise))
+    replicas = results.config.ensemble.replicas
+    preset = results.config.preset or results.model.class_name
+    if not any(_drawable(_array(run.measured_variance)) for run in runs):
+        return paths  # every run diverged: nothing to draw
 
     # 1. variance against step for a few confined (stiffest) and diffusive (flattest) modes, per eta
     fig, axes = plt.subplots(len(runs), 2, figsize=(11, 4.2 * len(runs)), squeeze=False)
     for row, run in zip(axes, runs):
-        steps = np.asarray(run["steps"])[1:]
-        measured = np.asarray(run["measured_variance"])[1:]
-        predicted = np.asarray(run["predicted_variance"])[1:]
-        langevin = np.asarray(run["langevin_variance"])[1:]
-        regimes = np.asarray(run["regimes"])
-        confined = [i for i in np.argsort(-np.abs(curvature)) if regimes[i] == "confined"][:3]
-        # the noisiest of the truly flat modes (eta |lambda| T < 0.1): the flattest ones are often null
-        # directions (inputs that are always zero) with no noise to diffuse
-        flat = (regimes == "diffusive") & (np.abs(curvature) * run["lr"] * steps[-1] < 0.1)
-        diffusive = [i for i in np.argsort(-grad_noise) if flat[i]][:3] or \
-            [i for i in np.argsort(np.abs(curvature)) if regimes[i] == "diffusive"][:3]
+        steps = np.asarray(run.steps)[1:]
+        measured = _array(run.measured_variance)[1:]
+        predicted = _array(run.predicted_variance)[1:]
+        langevin = _array(run.langevin_variance)[1:]
+        regimes = np.asarray(run.regimes)
+        finite = np.all(np.isfinite(measured) & (measured > 0), axis=0)
+        confined = [i for i in np.argsort(-np.abs(curvature)) if regimes[i] == "confined" and finite[i]][:3]
+        # the noisiest of the truly flat modes (the flattest ones are often null directions, inputs that are
+        # always zero, with no noise to diffuse)
+        longer = regime_names(mode_functions("numpy").regime(np.nan_to_num(curvature), run.lr,
+                                                             FLAT_HORIZON_FACTOR * max(int(steps[-1]), 1),
+                                                             curvature_noise=curvature_noise))
+        flat = (longer == "diffusive") & finite
+        diffusive = [i for i in np.argsort(-np.nan_to_num(grad_noise)) if flat[i]][:3] or \
+            [i for i in np.argsort(np.abs(curvature)) if regimes[i] == "diffusive" and finite[i]][:3]
         for axis, chosen, title in ((row[0], confined, "confined modes"), (row[1], diffusive, "noisiest flat modes")):
             for n, i in enumerate(chosen):
                 colour = f"C{n}"
@@ -50,7 +77,8 @@ def draw_figures(results: dict, directory: Path) -> list[Path]:
                 axis.plot(steps, measured[:, i], "o", color=colour, ms=3, label=f"mode {i}, λ={curvature[i]:.3g}")
                 axis.plot(steps, predicted[:, i], "-", color=colour)
                 axis.plot(steps, langevin[:, i], "--", color=colour, alpha=0.7)
-            axis.set(xscale="log", yscale="log", xlabel="step k", ylabel="variance", title=f"{title}, η = {run['lr']:g}")
+            axis.set(xscale="log", yscale="log" if chosen else "linear", xlabel="step k", ylabel="variance",
+                     title=f"{title}, η = {run.lr:g}")
             if chosen:
                 axis.legend(fontsize=7)
     fig.suptitle(f"{preset}: measured (dots, 95 % band), discrete SGD (solid), Langevin (dashed)", fontsize=9)
@@ -66,12 +94,16 @@ def draw_figures(results: dict, directory: Path) -> list[Path]:
     for axis in axes.flat[len(runs):]:
         axis.set_visible(False)
     for axis, run in zip(axes.flat, runs):
-        measured = np.asarray(run["measured_variance"])[-1]
-        predicted = np.asarray(run["predicted_variance"])[-1]
-        langevin = np.asarray(run["langevin_variance"])[-1]
-        regimes = np.asarray(run["regimes"])
+        measured = _array(run.measured_variance)[-1]
+        predicted = _array(run.predicted_variance)[-1]
+        langevin = _array(run.langevin_variance)[-1]
+        regimes = np.asarray(run.regimes)
+        if not _drawable(measured):
+            axis.set_title(f"η = {run.lr:g}: every replica diverged")
+            axis.set_axis_off()
+            continue
         for name, colour in COLOURS.items():
-            mask = regimes == name
+            mask = (regimes == name) & np.isfinite(measured) & (measured > 0) & np.isfinite(predicted) & (predicted > 0)
             if mask.any():
                 axis.scatter(predicted[mask], measured[mask], s=10, color=colour, label=f"{name} (discrete)")
                 axis.scatter(langevin[mask], measured[mask], s=10, facecolors="none", edgecolors=colour, alpha=0.5)
@@ -80,21 +112,24 @@ def draw_figures(results: dict, directory: Path) -> list[Path]:
             low, high = positive.min() / 2, positive.max() * 2
             axis.plot([low, high], [low, high], "k-", lw=0.8)
         axis.set(xscale="log", yscale="log", xlabel="predicted variance (hollow: Langevin)",
-                 ylabel="measured variance", title=f"η = {run['lr']:g}, final step {int(run['steps'][-1])}")
-        axis.legend(fontsize=7)
+                 ylabel="measured variance", title=f"η = {run.lr:g}, final step {int(run.steps[-1])}")
+        if axis.get_legend_handles_labels()[0]:
+            axis.legend(fontsize=7)
     fig.tight_layout()
     paths.append(directory / "measured_vs_predicted.png")
     fig.savefig(paths[-1], dpi=110)
     plt.close(fig)
 
     # 3. diffusion coefficient against eta (a sweep)
-    if results.get("scaling") and results["scaling"]["points"]:
-        points = np.asarray(results["scaling"]["points"])
-        predicted_d = [r["summary"]["diffusion_coefficient_predicted"] for r in results["runs"]]
+    if results.scaling is not None and results.scaling.points:
+        points = np.asarray(results.scaling.points)
+        predicted_d = [(r.lr, r.summary.diffusion_coefficient_predicted) for r in runs
+                       if r.summary.diffusion_coefficient_predicted is not None]
         fig, axis = plt.subplots(figsize=(5, 4))
-        axis.plot(points[:, 0], points[:, 1], "o", label="measured (flat modes, median)")
-        axis.plot([r["lr"] for r in results["runs"]], predicted_d, "-", label="predicted ηD/2")
-        exponent = results["scaling"]["exponent"]
+        axis.plot(points[:, 0], points[:, 1], "o", label="measured (flat modes, geometric mean)")
+        if predicted_d:
+            axis.plot(*zip(*predicted_d), "-", label="predicted (mode theory)")
+        exponent = results.scaling.exponent
         axis.set(xscale="log", yscale="log", xlabel="learning rate η", ylabel="diffusion coefficient per unit time",
                  title=f"fitted exponent {exponent:.2f}" if exponent is not None else "")
         axis.legend(fontsize=8)

@@ -24,8 +24,9 @@ import sympy as sp
 import torch
 
 from sgdfp.derive import minibatch_cumulant, per_sample_cumulant
-from sgdfp.derive.quadratic import offdiagonal_fraction
-from sgdfp.validate.functional import FlatModel, dense_eigenpairs, top_eigenpairs
+from sgdfp.numerics import offdiagonal_fraction
+from sgdfp.validate.eigensolvers import get_eigensolver
+from sgdfp.validate.functional import FlatModel
 
 __all__ = ["ModeStatistics", "mode_statistics", "minibatch_factor"]
 
@@ -54,6 +55,7 @@ class ModeStatistics:
     curvature_noise_offdiagonal: float
     curvature_consistency: float
     method: str
+    residuals: np.ndarray | None = None
 
     def as_dict(self) -> dict:
         return {"curvature": self.curvature, "grad_noise": self.grad_noise,
@@ -63,14 +65,16 @@ class ModeStatistics:
 def mode_statistics(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor,
                     batch_size: int, sampling: str = "with", modes: int | None = None, dense_limit: int = 3000,
                     pairs: int = 64, seed: int = 0, curvature_samples: int | None = None,
-                    direction_chunk: int = 32) -> ModeStatistics:
+                    direction_chunk: int = 32, eigensolver=None) -> ModeStatistics:
     """Measure :math:`\\lambda, D, \\Gamma, \\bar g, \\rho` for every mode (or the ``modes`` of largest |λ|).
 
     Args:
         model, theta, inputs, targets: the model, the reference point and the data set it is trained on.
         batch_size, sampling: the minibatch rule of the runs to predict.
-        modes: how many eigenpairs; all of them (dense Hessian) when None and P <= ``dense_limit``,
-            otherwise Lanczos on Hessian--vector products for the ``modes`` of largest magnitude.
+        modes, dense_limit: for the default eigensolver (``"auto"`` of :func:`~sgdfp.validate.eigensolvers.get_eigensolver`):
+            all eigenpairs (dense Hessian) when ``modes`` is None and P <= ``dense_limit``, otherwise Lanczos for
+            the ``modes`` of largest magnitude.
+        eigensolver: a strategy of :mod:`sgdfp.validate.eigensolvers` (overrides ``modes``/``dense_limit``).
         pairs: random mode pairs sampled to measure how diagonal the curvature fluctuations are.
         curvature_samples: estimate Γ and ρ from this many randomly chosen samples (all when None);
             λ, D and ḡ always use every sample.
@@ -79,15 +83,10 @@ def mode_statistics(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor,
     N, P = int(inputs.shape[0]), model.num_parameters
     if not 1 <= batch_size <= N or (sampling == "without" and batch_size > N):
         raise ValueError(f"batch size must be between 1 and {N}; got {batch_size}")
-    if modes is None and P <= dense_limit:
-        # the eigendecomposition in float64 whatever the model's precision
-        eigenvalues, vectors = dense_eigenpairs(model.hessian(theta, inputs, targets).to(torch.float64))
-        method = "dense"
-    else:
-        count = min(modes or dense_limit, P - 1)
-        eigenvalues, vectors = top_eigenpairs(model, theta, inputs, targets, count, seed=seed)
-        method = "lanczos"
-    vectors = vectors.to(torch.float64)  # kept in float64 for projections; cast for the model below
+    solver = eigensolver or get_eigensolver("auto", P, modes, dense_limit, seed)
+    pairs_found = solver.solve(model, theta, inputs, targets)
+    eigenvalues, method = pairs_found.values, pairs_found.method
+    vectors = pairs_found.vectors.to(torch.float64)  # kept in float64 for projections; cast for the model below
     rng = np.random.default_rng(seed)
     gradients = model.per_sample_gradients(theta, inputs, targets) @ vectors.to(theta.dtype)  # (N, m)
     chosen = (np.arange(N) if curvature_samples is None or curvature_samples >= N
@@ -128,4 +127,4 @@ def mode_statistics(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor,
         num_samples=N, sampling=sampling, factor=factor, grad_noise_offdiagonal=offdiagonal_fraction(grad_cov),
         curvature_noise_offdiagonal=curvature_off,
         curvature_consistency=float(np.max(np.abs(h.mean(0) - lam)) / max(np.max(np.abs(lam)), 1e-300)),
-        method=method)
+        method=method, residuals=pairs_found.residuals)

@@ -1,0 +1,54 @@
+"""Command line: ``sgdfp derive``, ``mode``, ``validate``, ``latex`` and ``report``.
+
+:func:`build_parser` assembles the commands of :mod:`sgdfp.cli.commands` (one module each, with its flags
+and its ``run``); :func:`main` runs one. User mistakes (bad flags, values out of range) end with one line on
+stderr and exit status 2 (:mod:`sgdfp.cli.parser`). Heavy imports (SymPy, torch) happen inside the
+commands, so ``sgdfp --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from sgdfp.cli.commands import COMMANDS
+from sgdfp.cli.commands.derive import MAX_DIM, MAX_ETA_ORDER, SECTION_TITLES, derive_report
+from sgdfp.cli.commands.mode import mode_report
+from sgdfp.cli.parser import ArgumentParser, UsageError
+
+__all__ = ["main", "build_parser", "mode_report", "derive_report", "UsageError", "MAX_DIM", "MAX_ETA_ORDER",
+           "SECTION_TITLES"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``sgdfp`` parser with every command; ``args.run(args)`` runs the one chosen."""
+    parser = ArgumentParser(prog="sgdfp", description="Dynamics of SGD at finite learning rate.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
+    for command in COMMANDS:
+        command.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``sgdfp`` console script; returns the exit status.
+
+    0 on success, 2 for a user mistake (one line on stderr), 1 for an operating-system error such as an
+    unwritable output directory, 130 when interrupted.
+    """
+    try:
+        args = build_parser().parse_args(argv)
+        args.run(args)
+        return 0
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except (ValueError, TypeError) as exc:
+        print(f"sgdfp: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # e.g. an unwritable output directory
+        print(f"sgdfp: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("sgdfp: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,118 @@
+"""``sgdfp validate``: real SGD on real models against the mode theory, summarised in a few lines (or JSON).
+
+The run itself is :func:`sgdfp.validate.run.run_validation`; this command builds its configuration from a
+preset and the flags, writes the results atomically and prints the typed results
+(:class:`sgdfp.validate.results.ValidationResults`). A metric that is undefined for a run is ``None``
+and prints as ``-``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+
+from sgdfp.cli.parser import bounded_int, positive_float
+
+__all__ = ["add_parser", "run", "show", "print_summary"]
+
+
+class _PresetNames:
+    """The names of :data:`sgdfp.validate.presets.PRESETS` as argparse choices, looked up only when a preset
+    is checked or listed (building the parser for ``sgdfp --help`` imports nothing of the validator)."""
+
+    def _names(self) -> list[str]:
+        from sgdfp.validate.presets import PRESETS
+
+        return list(PRESETS)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+
+def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``sgdfp validate`` and its flags (the presets from :data:`sgdfp.validate.presets.PRESETS`)."""
+    parser = commands.add_parser(
+        "validate", help="real SGD on real models against the mode theory",
+        description="Train to a reference point, measure curvature and noise per mode, run replica "
+                    "ensembles of SGD and compare their per-mode variances with the predictions.")
+    parser.add_argument("--preset", required=True, choices=_PresetNames(), metavar="NAME",
+                        help="the model and data: %(choices)s")
+    parser.add_argument("--quick", action="store_true", help="fewer replicas, steps and samples (seconds)")
+    parser.add_argument("--lr", type=positive_float, nargs="+", metavar="ETA", help="one or several (a sweep)")
+    parser.add_argument("--batch-size", type=bounded_int(1, 10**6), metavar="B")
+    parser.add_argument("--replicas", type=bounded_int(2, 10**6), metavar="R")
+    parser.add_argument("--steps", type=bounded_int(1, 10**7), metavar="T")
+    parser.add_argument("--sampling", choices=["with", "without"], help="minibatches with or without replacement")
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    parser.add_argument("--seed", type=bounded_int(0, 2**31 - 1), default=0, metavar="S")
+    parser.add_argument("--out", required=True, metavar="DIR", help="output directory (must not exist)")
+    parser.add_argument("--force", action="store_true", help="replace an existing output directory")
+    parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def show(value: float | None, spec: str = ".3g") -> str:
+    """A metric formatted with ``spec``, or ``-`` where it is undefined (``None``)."""
+    return "-" if value is None else format(value, spec)
+
+
+def _percent(fraction: float | None, spec: str) -> str:
+    return show(None if fraction is None else 100 * fraction, spec)
+
+
+def print_summary(results, out: str) -> None:
+    """The lines ``sgdfp validate`` prints about a finished run (:class:`~sgdfp.validate.results.ValidationResults`)."""
+    reference = results.reference
+    print(f"sgdfp validate {results.config.preset}: {results.model.parameters} parameters, "
+          f"{results.dataset.samples} samples, device {results.device}, {results.wall_seconds:.1f} s")
+    print(f"reference point: loss {show(reference.loss, '.4f')}, |grad L| {show(reference.grad_norm, '.2e')}")
+    for run_result in results.runs:
+        s = run_result.summary
+        print(f"eta = {run_result.lr}: log-corr top-48 {show(s.log_corr_top, '.3f')} (stationary formula "
+              f"{show(s.stationary_log_corr_top, '.3f')}), all {show(s.log_corr_all, '.3f')}; median |log ratio| "
+              f"top {show(s.median_abs_log_ratio_top, '.3f')}, all {show(s.median_abs_log_ratio_all, '.3f')} "
+              f"(Langevin {show(s.langevin_median_abs_log_ratio_all, '.3f')}; noise floor "
+              f"{show(s.noise_floor_abs_log_ratio, '.3f')}); outside 95 % interval "
+              f"{_percent(s.fraction_outside_interval, '.1f')} %; diverged replicas {s.diverged_replicas}")
+        print(f"   growth exponents: confined {show(s.confined_growth_exponent)}, diffusive "
+              f"{show(s.diffusive_growth_exponent)}; regimes {s.regime_counts}")
+        print("   by eta*lambda: " + "; ".join(
+            f"[{show(b.lr_curvature[0])}, {show(b.lr_curvature[1])}) {b.modes} modes: discrete "
+            f"{show(b.median_abs_log_ratio, '.3f')}, Langevin {show(b.langevin_median_abs_log_ratio, '.3f')}"
+            for b in s.by_lr_curvature))
+        if s.locally_valid_fraction is not None:
+            beyond = {k: v for k, v in s.regime_counts_beyond_local.items() if v}
+            print(f"   local theory holds for {_percent(s.locally_valid_fraction, '.0f')} % of the "
+                  f"{s.validity_modes_checked} modes checked (median |log ratio| "
+                  f"{show(s.median_abs_log_ratio_locally_valid)} there, "
+                  f"{show(s.median_abs_log_ratio_beyond_local)} beyond it: {beyond})")
+    scaling = results.scaling
+    if scaling is not None:
+        interval = "-" if scaling.interval is None else f"[{show(scaling.interval[0])}, {show(scaling.interval[1])}]"
+        print(f"flat-mode diffusion coefficient ~ eta^{show(scaling.exponent)} (95 % interval {interval})")
+    print(f"wrote {out}/results.json, modes.csv and figures")
+
+
+def run(args: argparse.Namespace) -> None:
+    from sgdfp.files import refuse_existing
+
+    refuse_existing(args.out, args.force)  # before torch is even imported
+    from sgdfp.validate.run import json_summary, preset_config, run_validation, write_results
+
+    config = preset_config(args.preset, quick=args.quick, lr=args.lr, batch_size=args.batch_size,
+                           replicas=args.replicas, steps=args.steps, sampling=args.sampling, device=args.device,
+                           seed=args.seed)
+    progress = not args.quiet and not args.json and sys.stderr.isatty()
+    results = run_validation(config, progress=progress)
+    write_results(results, args.out, force=args.force)
+    if args.json:
+        print(json.dumps(json_summary(results), indent=2, default=float))
+    else:
+        print_summary(results, args.out)

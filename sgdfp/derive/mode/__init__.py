@@ -1,0 +1,68 @@
+"""The mode theory as one catalogue: parameters, dynamics strategies, the regime rule, equations, :class:`Mode`.
+
+- :mod:`~sgdfp.derive.mode.parameters` -- the table of the six parameters (keyword, symbol, flag, LaTeX, range);
+- :mod:`~sgdfp.derive.mode.update` -- the mode map and its exact moment recursion;
+- :mod:`~sgdfp.derive.mode.dynamics` -- SGD, Langevin, SME-2 as strategy objects (where momentum goes next);
+- :mod:`~sgdfp.derive.mode.regime` -- the regime rule, once;
+- :mod:`~sgdfp.derive.mode.mode` -- :class:`Mode`;
+- :mod:`~sgdfp.derive.mode.density` -- the truncated equation's stationary density;
+- :mod:`~sgdfp.derive.mode.equations` -- every formula as an :class:`Equation`;
+- :mod:`~sgdfp.derive.mode.pair` -- two modes coupled by gradient noise.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sgdfp.derive.mode.dynamics import DYNAMICS, DiscreteSGD, Dynamics, LANGEVIN, ModifiedEquationDynamics, SGD, SME2, get_dynamics
+    from sgdfp.derive.mode.equations import Equation, EquationGroup, GROUPS, mode_equations
+    from sgdfp.derive.mode.mode import DiffusionCoefficient, Mode
+    from sgdfp.derive.mode.density import StationaryDensity
+    from sgdfp.derive.mode.parameters import MODE_PARAMETERS, PARAMETERS, Parameter
+    from sgdfp.derive.mode.regime import REGIMES, diffusive_band, regime_conditions, regime_rule
+    from sgdfp.derive.mode.update import MomentRecursion, mode_update
+    from sgdfp.derive.mode.pair import pair_recursion
+
+_EXPORTS = {
+    "DYNAMICS": "sgdfp.derive.mode.dynamics",
+    "LANGEVIN": "sgdfp.derive.mode.dynamics",
+    "SGD": "sgdfp.derive.mode.dynamics",
+    "SME2": "sgdfp.derive.mode.dynamics",
+    "DiscreteSGD": "sgdfp.derive.mode.dynamics",
+    "Dynamics": "sgdfp.derive.mode.dynamics",
+    "ModifiedEquationDynamics": "sgdfp.derive.mode.dynamics",
+    "get_dynamics": "sgdfp.derive.mode.dynamics",
+    "GROUPS": "sgdfp.derive.mode.equations",
+    "Equation": "sgdfp.derive.mode.equations",
+    "EquationGroup": "sgdfp.derive.mode.equations",
+    "mode_equations": "sgdfp.derive.mode.equations",
+    "DiffusionCoefficient": "sgdfp.derive.mode.mode",
+    "Mode": "sgdfp.derive.mode.mode",
+    "StationaryDensity": "sgdfp.derive.mode.density",
+    "MODE_PARAMETERS": "sgdfp.derive.mode.parameters",
+    "PARAMETERS": "sgdfp.derive.mode.parameters",
+    "Parameter": "sgdfp.derive.mode.parameters",
+    "REGIMES": "sgdfp.derive.mode.regime",
+    "diffusive_band": "sgdfp.derive.mode.regime",
+    "regime_conditions": "sgdfp.derive.mode.regime",
+    "regime_rule": "sgdfp.derive.mode.regime",
+    "MomentRecursion": "sgdfp.derive.mode.update",
+    "mode_update": "sgdfp.derive.mode.update",
+    "pair_recursion": "sgdfp.derive.mode.pair",
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    """The public names, imported on first use (``sgdfp --help`` loads no SymPy)."""
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sgdfp.derive.mode' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

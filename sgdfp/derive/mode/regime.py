@@ -1,0 +1,67 @@
+r"""The regime rule, once: which of four behaviours a mode shows over a horizon of :math:`T` steps.
+
+The rule is one SymPy ``Piecewise`` in the curvature :math:`\lambda`, the growth offset
+:math:`u = q - 1` of the second moment per step (from the mode's :class:`~sgdfp.derive.Dynamics`, in a
+form that does not cancel) and the horizon :math:`T` (:math:`T = \infty` without one). Its pieces
+are tested in order and the first that holds wins:
+
+- ``"diffusive"``: :math:`\lambda = 0`, or :math:`|u| < 1/T` -- the variance neither settles nor runs
+  away within the horizon (its relaxation time :math:`1/|1 - q|` exceeds :math:`T`);
+- ``"confined"``: :math:`u < 0` (:math:`q < 1`: a stationary law);
+- ``"escaping"``: :math:`\lambda < 0` (a saddle direction);
+- ``"unstable"``: otherwise (:math:`\lambda > 0` and :math:`q \ge 1`: edge of stability, or curvature noise).
+
+:meth:`sgdfp.derive.Mode.regime` evaluates it; :mod:`sgdfp.numerics` compiles it for arrays of modes;
+the LaTeX document prints :func:`regime_conditions`; the pytest plugin's growth bands come from
+:func:`diffusive_band`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+from sgdfp.derive.mode.parameters import horizon, lam
+
+__all__ = ["REGIMES", "growth", "regime_rule", "regime_conditions", "regime_name", "diffusive_band"]
+
+#: The regimes, in the order of their integer codes in :func:`regime_rule`.
+REGIMES = ("confined", "diffusive", "unstable", "escaping")
+
+#: The growth offset u = q - 1 of the second moment per step.
+growth = sp.Symbol("u", real=True)
+
+
+@lru_cache(maxsize=None)
+def regime_rule() -> sp.Piecewise:
+    """The rule as a ``Piecewise`` in ``(lambda, u, T)`` whose value is the regime's index in :data:`REGIMES`."""
+    code = {name: sp.Integer(i) for i, name in enumerate(REGIMES)}
+    return sp.Piecewise(
+        (code["diffusive"], sp.Or(sp.Eq(lam, 0), sp.Abs(growth) < 1 / horizon)),
+        (code["confined"], growth < 0),
+        (code["escaping"], lam < 0),
+        (code["unstable"], True))
+
+
+def regime_conditions() -> dict[str, sp.Basic]:
+    """Each regime's condition as the rule states it (tested in this order; the first that holds wins)."""
+    return {REGIMES[int(value)]: condition for value, condition in regime_rule().args}
+
+
+def regime_name(code) -> str:
+    """The regime of an integer code of :func:`regime_rule`."""
+    return REGIMES[int(code)]
+
+
+def diffusive_band(horizon_value) -> tuple[sp.Expr, sp.Expr]:
+    r"""The contraction factors :math:`q` that bound the diffusive band at a horizon, solved from the rule.
+
+    The rule's horizon condition is a bound on :math:`|u|`; its edges solve :math:`|u| = 1/T`, that is
+    :math:`q = 1 \mp 1/T`.
+    """
+    condition = regime_rule().args[0][1]
+    (bound,) = [c for c in sp.Or.make_args(condition) if c.has(growth)]
+    edges = sp.solve(sp.Eq(bound.lhs, bound.rhs), growth)
+    low, high = sorted(edges, key=lambda e: float(e.subs(horizon, 2)))
+    return 1 + low.subs(horizon, horizon_value), 1 + high.subs(horizon, horizon_value)

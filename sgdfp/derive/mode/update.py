@@ -1,0 +1,85 @@
+r"""The mode map :math:`y \mapsto y - \eta(hy + g)` and the moment recursions the engine derives from it.
+
+The adjoint of the map's Kramers--Moyal expansion acts on :math:`y^j`; since the map is linear in
+:math:`y`, the image is a polynomial of degree :math:`\le j` and the moments
+:math:`m = (1, \mathbb{E}y, \dots, \mathbb{E}y^n)` obey an exact, lower-triangular linear recursion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import sympy as sp
+
+from sgdfp.derive.noise import Noise
+from sgdfp.derive.operators import KramersMoyalSeries
+from sgdfp.derive.mode.parameters import D, Gamma, gbar, lam, rho, y
+from sgdfp.derive.printing import align, latex
+from sgdfp.derive.symbols import eta
+from sgdfp.derive.update import DiscreteUpdate
+
+__all__ = ["mode_update", "moment_matrix", "MomentRecursion", "curvature_sample", "gradient_sample"]
+
+#: The random curvature :math:`h` and gradient :math:`g` a minibatch draws for one mode.
+curvature_sample, gradient_sample = sp.symbols("h g", real=True)
+
+
+@lru_cache(maxsize=None)
+def mode_update() -> DiscreteUpdate:
+    r"""The update :math:`y \mapsto y - \eta(h y + g)` with symbolic :math:`\lambda, \Gamma, \bar g, D, \rho`
+    (Gaussian beyond the covariance)."""
+    h, g = curvature_sample, gradient_sample
+    noise = Noise.from_cumulants([h, g], {h: lam, g: gbar, h**2: Gamma, h * g: rho, g**2: D}, zero_above=2)
+    return DiscreteUpdate([y], [-eta * (h * y + g)], noise, eta)
+
+
+def moment_matrix(series: KramersMoyalSeries, n: int) -> sp.Matrix:
+    r"""Rows :math:`j = 0..n`: the coefficients of :math:`\mathcal K^\dagger[y^j]` in powers of :math:`y`.
+
+    For a 1-D series whose adjoint maps polynomials of degree :math:`j` to degree :math:`\le j`.
+
+    Raises:
+        ValueError: the adjoint raises the degree (the moments do not close).
+    """
+    (var,) = series.state
+    rows = []
+    for j in range(n + 1):
+        image = sp.Poly(series.adjoint(var**j), var) if j else sp.Poly(0, var)
+        if image.degree() > j:
+            raise ValueError(f"the moment equations do not close: E[{var}^{j}] couples to E[{var}^{image.degree()}]")
+        rows.append([image.coeff_monomial(var**i) for i in range(n + 1)])
+    return sp.Matrix(rows)
+
+
+@dataclass(frozen=True)
+class MomentRecursion:
+    r"""The exact recursion :math:`m_{k+1} = A\,m_k`, :math:`m = (1, \mathbb{E}y, \dots, \mathbb{E}y^n)`."""
+
+    matrix: sp.ImmutableMatrix
+
+    @property
+    def order(self) -> int:
+        return self.matrix.shape[0] - 1
+
+    def rows(self) -> list[tuple[str, sp.Expr]]:
+        r"""``(lhs, rhs)`` per moment: :math:`\mathbb{E}[y^j]_{k+1}` in terms of the moments at step k."""
+        n = self.order
+        names = {i: sp.Symbol(f"momentk_{i}") for i in range(1, n + 1)}
+        out = []
+        for j in range(1, n + 1):
+            rhs = sp.factor(self.matrix[j, 0]) + sum(
+                (sp.factor(self.matrix[j, i]) * names[i] for i in range(1, n + 1) if self.matrix[j, i] != 0),
+                sp.Integer(0))
+            out.append((rf"\mathbb{{E}}[y^{{{j}}}]_{{k+1}}", rhs))
+        return out
+
+    @staticmethod
+    def moment_names(order: int) -> dict[sp.Symbol, str]:
+        """LaTeX names of the placeholder symbols in :meth:`rows`."""
+        return {sp.Symbol(f"momentk_{i}"): rf"\mathbb{{E}}[y^{{{i}}}]_k" for i in range(1, order + 1)}
+
+    def latex(self) -> str:
+        """The recursion, one equation per moment, as an ``align*`` block."""
+        names = self.moment_names(self.order)
+        return align((lhs, latex(rhs, symbol_names=names)) for lhs, rhs in self.rows())

@@ -1,0 +1,188 @@
+"""What a validation run depends on, by stage: reference point, curvature statistics, replica ensembles.
+
+:class:`ValidationConfig` holds one config per stage (:class:`ReferenceConfig`, :class:`CurvatureConfig`,
+:class:`EnsembleConfig`) and what is common to all (data size, device, seed, precision). It is recorded
+whole in ``results.json``. The flat names of earlier versions (``lr``, ``reference_steps``, ``modes``,
+...) still work through :meth:`ValidationConfig.with_overrides` and :meth:`ValidationConfig.from_flat`:
+:data:`FLAT_FIELDS` says where each one lives now.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+__all__ = ["ReferenceConfig", "CurvatureConfig", "EnsembleConfig", "ValidationConfig", "FLAT_FIELDS", "DTYPES",
+           "SAMPLING", "EIGENSOLVERS"]
+
+DTYPES = ("float64", "float32")
+SAMPLING = ("with", "without")
+EIGENSOLVERS = ("auto", "dense", "lanczos")
+
+
+@dataclass(frozen=True)
+class ReferenceConfig:
+    """How the reference point is reached: SGD, then optionally full-batch gradient descent to a tolerance."""
+
+    steps: int = 500
+    lr: float = 0.1
+    batch_size: int = 64
+    polish_tolerance: float | None = None
+    polish_max_steps: int = 20000
+
+
+@dataclass(frozen=True)
+class CurvatureConfig:
+    """How the Hessian's eigenbasis and the per-mode statistics are measured.
+
+    ``eigensolver``: ``"dense"`` (the whole Hessian), ``"lanczos"`` (the ``modes`` of largest magnitude from
+    Hessian--vector products), or ``"auto"`` (dense up to ``dense_limit`` parameters when ``modes`` is None).
+    """
+
+    eigensolver: str = "auto"
+    modes: int | None = None
+    dense_limit: int = 3000
+    curvature_samples: int | None = None
+    direction_chunk: int = 32
+
+
+@dataclass(frozen=True)
+class EnsembleConfig:
+    """The replica ensembles whose fluctuations are compared with the theory (one per learning rate)."""
+
+    lr: list[float] = field(default_factory=lambda: [0.05])
+    batch_size: int = 64
+    replicas: int = 128
+    steps: int = 500
+    sampling: str = "with"
+    checkpoints: int = 24
+    validity_replicas: int = 16
+
+
+#: The flat field names of earlier versions: name -> (stage, field); stage None is the top level.
+FLAT_FIELDS: dict[str, tuple[str | None, str]] = {
+    "preset": (None, "preset"), "device": (None, "device"), "seed": (None, "seed"), "samples": (None, "samples"),
+    "dtype": (None, "dtype"),
+    "lr": ("ensemble", "lr"), "batch_size": ("ensemble", "batch_size"), "replicas": ("ensemble", "replicas"),
+    "steps": ("ensemble", "steps"), "sampling": ("ensemble", "sampling"), "checkpoints": ("ensemble", "checkpoints"),
+    "validity_replicas": ("ensemble", "validity_replicas"),
+    "reference_steps": ("reference", "steps"), "reference_lr": ("reference", "lr"),
+    "reference_batch_size": ("reference", "batch_size"), "polish_tolerance": ("reference", "polish_tolerance"),
+    "polish_max_steps": ("reference", "polish_max_steps"),
+    "eigensolver": ("curvature", "eigensolver"), "modes": ("curvature", "modes"),
+    "dense_limit": ("curvature", "dense_limit"), "curvature_samples": ("curvature", "curvature_samples"),
+    "direction_chunk": ("curvature", "direction_chunk"),
+}
+
+
+def _integer(name: str, value, low: int, high: float = math.inf) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        bound = f"between {low} and {high}" if high != math.inf else f">= {low}"
+        raise ValueError(f"{name} must be an integer {bound}; got {value!r}")
+
+
+def _positive(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive finite number; got {value!r}")
+
+
+@dataclass(frozen=True)
+class ValidationConfig:
+    """Everything a validation run depends on (recorded in ``results.json``).
+
+    Args:
+        preset: the preset it came from (None for a user's own model).
+        reference, curvature, ensemble: the stages.
+        device: ``"auto"``, ``"cpu"`` or ``"cuda"``.
+        seed: fixes the model's initialisation, the reference SGD, the statistics' subsamples and the replicas.
+        samples: how many samples of the data set to train and measure on.
+        dtype: the model's arithmetic (``"float64"``, or ``"float32"`` for heavier models; statistics stay float64).
+    """
+
+    preset: str | None = None
+    reference: ReferenceConfig = field(default_factory=ReferenceConfig)
+    curvature: CurvatureConfig = field(default_factory=CurvatureConfig)
+    ensemble: EnsembleConfig = field(default_factory=EnsembleConfig)
+    device: str = "auto"
+    seed: int = 0
+    samples: int = 2048
+    dtype: str = "float64"
+
+    @classmethod
+    def from_flat(cls, **flat) -> ValidationConfig:
+        """A config from the flat names of :data:`FLAT_FIELDS` (the defaults elsewhere)."""
+        return cls().with_overrides(**flat)
+
+    def with_overrides(self, **flat) -> ValidationConfig:
+        """A copy with fields replaced by their flat names (:data:`FLAT_FIELDS`); ``None`` values are skipped."""
+        unknown = set(flat) - set(FLAT_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown configuration field(s) {', '.join(sorted(unknown))}; "
+                             f"known: {', '.join(FLAT_FIELDS)}")
+        top: dict[str, Any] = {}
+        stages: dict[str, dict[str, Any]] = {}
+        for name, value in flat.items():
+            if value is None:  # not given (a command-line flag left out)
+                continue
+            stage, key = FLAT_FIELDS[name]
+            if name == "lr":
+                value = [value] if isinstance(value, (int, float)) and not isinstance(value, bool) else list(value)
+            if stage is None:
+                top[key] = value
+            else:
+                stages.setdefault(stage, {})[key] = value
+        staged = {stage: replace(getattr(self, stage), **values) for stage, values in stages.items()}
+        return replace(self, **top, **staged)
+
+    def flat(self) -> dict[str, Any]:
+        """The config by its flat names."""
+        out = {}
+        for name, (stage, key) in FLAT_FIELDS.items():
+            out[name] = getattr(self if stage is None else getattr(self, stage), key)
+        return out
+
+    def check(self, dataset_size: int) -> None:
+        """Raise a ``ValueError`` that says what is wrong and what is allowed, before anything is computed."""
+        if self.preset is not None and not isinstance(self.preset, str):
+            raise ValueError(f"preset must be a name or None; got {self.preset!r}")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise ValueError(f"device must be auto, cpu or cuda; got {self.device!r}")
+        if self.dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {self.dtype!r}")
+        _integer("seed", self.seed, 0, 2**63 - 1)
+        _integer("samples", self.samples, 1)
+        samples = min(self.samples, dataset_size)
+        ensemble, reference, curvature = self.ensemble, self.reference, self.curvature
+        if not ensemble.lr:
+            raise ValueError("at least one learning rate is needed")
+        for lr in ensemble.lr:
+            _positive("a learning rate", lr)
+        _integer("replicas", ensemble.replicas, 2)
+        _integer("steps", ensemble.steps, 1)
+        _integer("checkpoints", ensemble.checkpoints, 1)
+        _integer("validity_replicas", ensemble.validity_replicas, 0)
+        if ensemble.sampling not in SAMPLING:
+            raise ValueError(f"sampling must be 'with' or 'without'; got {ensemble.sampling!r}")
+        if isinstance(ensemble.batch_size, bool) or not isinstance(ensemble.batch_size, int) \
+                or not 1 <= ensemble.batch_size <= samples:
+            raise ValueError(f"batch size must be between 1 and the number of samples ({samples}); "
+                             f"got {ensemble.batch_size!r}")
+        _integer("reference_steps", reference.steps, 0)
+        _positive("reference_lr", reference.lr)
+        _integer("reference_batch_size", reference.batch_size, 1, samples)
+        if reference.polish_tolerance is not None:
+            _positive("polish_tolerance", reference.polish_tolerance)
+        _integer("polish_max_steps", reference.polish_max_steps, 0)
+        if curvature.eigensolver not in EIGENSOLVERS:
+            raise ValueError(f"eigensolver must be one of {', '.join(EIGENSOLVERS)}; got {curvature.eigensolver!r}")
+        if curvature.modes is not None:
+            _integer("modes", curvature.modes, 1)
+        if curvature.curvature_samples is not None:
+            _integer("curvature_samples", curvature.curvature_samples, 2)
+        _integer("direction_chunk", curvature.direction_chunk, 1)
+        _integer("dense_limit", curvature.dense_limit, 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)

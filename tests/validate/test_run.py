@@ -1,0 +1,128 @@
+"""The pipeline end to end: an exactly quadratic model where the theory is exact, atomic result files, the CLI,
+and the full presets (slow)."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from problems import Linear, quadratic_problem
+from sgdfp.cli import main
+from sgdfp.testing import assert_regime, assert_variance_matches
+from sgdfp.validate.config import ValidationConfig
+from sgdfp.validate.run import json_summary, preset_config, run_validation, write_results
+
+
+def _config(**flat):
+    return ValidationConfig.from_flat(preset=None, device="cpu", reference_steps=0, **flat)
+
+
+@pytest.mark.theory
+def test_end_to_end_on_a_quadratic_model_where_the_theory_is_exact():
+    dataset, loss = quadratic_problem()
+    config = _config(lr=[0.2], batch_size=8, replicas=400, steps=150, samples=600, checkpoints=10)
+    results = run_validation(config, module=Linear(6), dataset=dataset, loss=loss, task="classification")
+    run = results.runs[0]
+    summary = run.summary
+    assert summary.median_abs_log_ratio_all <= 2.5 * summary.noise_floor_abs_log_ratio
+    # the model is exactly quadratic: the gradient never leaves the theory's line, every mode is valid
+    assert summary.locally_valid_fraction == 1.0 and np.nanmax(run.table.validity_error) < 1e-8
+    live = config.ensemble.replicas - summary.diverged_replicas
+    measured, predicted = np.asarray(run.measured_variance), np.asarray(run.predicted_variance)
+    assert_variance_matches(measured[-1], predicted[-1], replicas=live, label="quadratic model, last step")
+    assert_regime(run.steps, measured, run.regimes, replicas=live, label="quadratic model, regimes")
+    # a deliberately wrong prediction (20 % too large) must fail the same check
+    with pytest.raises(AssertionError, match="disagree with the prediction"):
+        assert_variance_matches(measured[-1], 1.2 * predicted[-1], replicas=live, label="deliberately 20 % too large")
+
+
+def test_results_are_written_atomically_and_not_overwritten(tmp_path, monkeypatch):
+    dataset, loss = quadratic_problem(dim=3, samples=90)
+    config = _config(lr=[0.1, 0.2], batch_size=4, replicas=16, steps=20, samples=90, checkpoints=8)
+    results = run_validation(config, module=Linear(3), dataset=dataset, loss=loss, task="classification")
+    out = tmp_path / "run"
+    write_results(results, out)
+    assert {p.name for p in out.iterdir()} >= {"results.json", "modes.csv", "variance_vs_step.png",
+                                               "measured_vs_predicted.png", "diffusion_vs_lr.png"}
+    stored = json.loads((out / "results.json").read_text())
+    assert stored["config"]["seed"] == 0 and stored["versions"]["torch"] == torch.__version__
+    assert len((out / "modes.csv").read_text().splitlines()) == 1 + 2 * 3
+    with pytest.raises(ValueError, match="exists"):
+        write_results(results, out)
+    def failing_figures(*_args):  # a failure half-way (e.g. a full disk): nothing half written is left behind
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr("sgdfp.validate.plots.draw_figures", failing_figures)
+    with pytest.raises(OSError, match="no space"):
+        write_results(results, tmp_path / "broken")
+    assert not (tmp_path / "broken").exists() and not list(tmp_path.glob(".broken*"))
+    summary = json_summary(results)
+    assert summary["lr"] == [0.1, 0.2] and len(summary["summary"]) == 2
+
+
+def test_cli_validate_quick_json(tmp_path, capsys):
+    out = tmp_path / "quick"
+    assert main(["validate", "--preset", "digits-mlp", "--quick", "--replicas", "8", "--steps", "10",
+                 "--out", str(out), "--json", "--device", "cpu"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    for key in ("preset", "lr", "batch_size", "replicas", "steps", "device", "wall_seconds", "summary"):
+        assert key in summary
+    for key in ("log_corr_top", "log_corr_all", "median_abs_log_ratio_top", "median_abs_log_ratio_all",
+                "langevin_median_abs_log_ratio_top", "noise_floor_abs_log_ratio", "fraction_outside_interval",
+                "confined_growth_exponent", "diffusive_growth_exponent"):
+        assert key in summary["summary"]
+    assert main(["validate", "--preset", "digits-mlp", "--quick", "--out", str(out)]) == 2
+    assert "exists" in capsys.readouterr().err
+    assert main(["validate", "--preset", "imagenet", "--out", str(tmp_path / "x")]) == 2
+
+
+@pytest.mark.slow
+def test_mnist_mlp_published_setup():
+    summary = run_validation(preset_config("mnist-mlp")).runs[0].summary
+    assert summary.log_corr_all >= 0.99
+    assert summary.median_abs_log_ratio_all <= 0.2
+
+
+
+
+@pytest.mark.slow
+def test_mnist_mlp_near_critical_point():
+    summary = run_validation(preset_config("mnist-mlp-critical")).runs[0].summary
+    assert summary.median_abs_log_ratio_all <= 1.3 * summary.noise_floor_abs_log_ratio
+    assert summary.fraction_outside_interval <= 0.10
+    assert abs(summary.diffusive_growth_exponent - 1.0) <= 0.1
+
+
+@pytest.mark.slow
+def test_large_learning_rates_show_where_langevin_and_then_the_local_theory_fail():
+    """Up to eta * lambda_max ~ 1.5: the discrete theory beats Langevin on stiff modes, is no worse
+    elsewhere while the local theory holds, and the validity diagnostic flags the flat and negative
+    modes that leave the quadratic region first."""
+    results = run_validation(preset_config("mnist-mlp-critical", lr=[0.1, 0.4]))
+    small, large = (run.summary for run in results.runs)
+    assert 1.2 <= 0.4 * max(results.statistics.curvature) <= 1.8
+    for summary in (small, large):
+        assert summary.median_abs_log_ratio_stiff < summary.langevin_median_abs_log_ratio_stiff
+        for row in summary.by_lr_curvature:
+            low, high = row.lr_curvature
+            if low is not None and low >= 0.2 and high is not None and high <= 2.0:
+                assert row.median_abs_log_ratio < row.langevin_median_abs_log_ratio
+    floor = small.noise_floor_abs_log_ratio
+    for row in small.by_lr_curvature:  # inside the local theory: never worse than Langevin
+        if row.modes >= 3:
+            assert row.median_abs_log_ratio <= row.langevin_median_abs_log_ratio + floor / 4
+    assert small.locally_valid_fraction >= 0.9 and large.locally_valid_fraction <= 0.5
+    assert large.median_abs_log_ratio_beyond_local >= 1.5 * large.median_abs_log_ratio_locally_valid
+    beyond, counts = large.regime_counts_beyond_local, large.regime_counts
+    flat_share = (beyond["diffusive"] + beyond["escaping"]) / (counts["diffusive"] + counts["escaping"])
+    assert flat_share >= 3 * beyond["confined"] / counts["confined"]
+
+
+@pytest.mark.slow
+def test_char_transformer_preset():
+    results = run_validation(preset_config("char-transformer"))
+    summary = results.runs[0].summary
+    assert results.model.parameters == 1072 and results.statistics.method == "dense"
+    assert summary.median_abs_log_ratio_all <= 0.2
+    assert abs(summary.diffusive_growth_exponent - 1.0) <= 0.15

@@ -1,0 +1,35 @@
+"""Per-mode statistics against brute force, and subsampled curvature statistics against the full ones."""
+
+import numpy as np
+import pytest
+import torch
+
+from problems import tiny
+from sgdfp.validate.statistics import minibatch_factor, mode_statistics
+
+
+def test_per_mode_statistics_against_brute_force():
+    model, x, y = tiny()
+    theta = model.theta0
+    stats = mode_statistics(model, theta, x, y, batch_size=16, sampling="with")
+    V = stats.eigenvectors
+    grads = torch.stack([torch.func.grad(model.loss)(theta, x[a:a + 1], y[a:a + 1]) for a in range(len(x))]) @ V
+    curv = torch.stack([torch.einsum("pi,pq,qi->i", V, torch.func.hessian(model.loss)(theta, x[a:a + 1], y[a:a + 1]),
+                                     V) for a in range(0, len(x))])
+    g, h = grads.numpy(), curv.numpy()
+    assert np.allclose(stats.mean_grad, g.mean(0), atol=1e-12)
+    assert np.allclose(stats.grad_noise, g.var(0) / 16, rtol=1e-9, atol=1e-15)
+    assert np.allclose(stats.curvature_noise, h.var(0) / 16, rtol=1e-9, atol=1e-15)
+    assert np.allclose(stats.cross, ((g - g.mean(0)) * (h - h.mean(0))).mean(0) / 16, rtol=1e-8, atol=1e-15)
+    assert stats.curvature_consistency < 1e-10
+    assert minibatch_factor(16, 200, "without") == pytest.approx((200 - 16) / (16 * 199))
+
+
+def test_subsampled_curvature_statistics_estimate_the_full_ones():
+    model, x, y = tiny()
+    full = mode_statistics(model, model.theta0, x, y, batch_size=16)
+    sub = mode_statistics(model, model.theta0, x, y, batch_size=16, curvature_samples=150, direction_chunk=1)
+    assert np.array_equal(full.grad_noise, sub.grad_noise) and np.array_equal(full.curvature, sub.curvature)
+    informative = full.curvature_noise > 1e-9 * full.curvature_noise.max()
+    ratio = sub.curvature_noise[informative] / full.curvature_noise[informative]
+    assert informative.sum() > 10 and 0.8 < np.median(ratio) < 1.25
