@@ -73,6 +73,18 @@ def main() -> None:
     t_hand = _best(lambda: hand_written(lam, 1.0, 0.1, k))
     results.update(numpy_compiled_s=t_compiled, numpy_hand_written_s=t_hand, numpy_ratio=t_compiled / t_hand)
 
+    # regime classification of a validation run's 386 modes: the compiled rule against one exact Mode per mode
+    from sgdfp.derive import Mode
+    from sgdfp.numerics import regime_names
+
+    curv = rng.normal(0.0, 1.0, 386)
+    noise = rng.uniform(0.0, 0.1, 386)
+    functions.regime(curv, 0.05, 500, curvature_noise=noise)  # compile once
+    t_rule = _best(lambda: regime_names(functions.regime(curv, 0.05, 500, curvature_noise=noise)))
+    t_modes = _best(lambda: [Mode.from_estimates(c, 1.0, 0.05, g).regime(horizon=500) for c, g in zip(curv, noise)],
+                    repeat=1)
+    results.update(regime_compiled_s=t_rule, regime_per_mode_s=t_modes)
+
     import torch
 
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
@@ -93,6 +105,8 @@ def main() -> None:
     print(f"compile mode formulas: cold {results['compile_cold_s']:.2f} s, cached {results['compile_cached_s'] * 1e3:.2f} ms")
     print(f"variance of {args.modes} modes x {args.steps} steps: compiled numpy {t_compiled:.3f} s, "
           f"hand-written numpy {t_hand:.3f} s, ratio {t_compiled / t_hand:.2f} (target <= 1.5)")
+    print(f"regime of 386 modes: compiled rule {t_rule * 1e3:.2f} ms, one exact Mode per mode {t_modes:.2f} s "
+          f"({t_modes / t_rule:.0f}x)")
     for device in devices:
         print(f"torch {device}: {results[f'torch_{device}_modes_steps_per_s']:.3g} modes*steps/s")
     if args.json:

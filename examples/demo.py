@@ -6,8 +6,16 @@ Run with ``make demo`` (or ``python examples/demo.py``).
 
 import sympy as sp
 
-from sgdfp.derive import (Mode, discrete_fokker_planck, eta, langevin_flow_difference, langevin_step_difference,
-                          minibatch_covariance, modified_equation, symbolic_sgd)
+from sgdfp.derive import (
+    Mode,
+    discrete_fokker_planck,
+    eta,
+    langevin_flow_difference,
+    langevin_step_difference,
+    minibatch_covariance,
+    modified_equation,
+    symbolic_sgd,
+)
 from sgdfp.derive.mode.parameters import D, lam
 from sgdfp.numerics import QuadraticModel
 

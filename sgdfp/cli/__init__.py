@@ -40,6 +40,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         args.run(args)
         return 0
+    except BrokenPipeError:  # the reader went away (`sgdfp mode ... | head`): not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 0
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return 2

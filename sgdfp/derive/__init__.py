@@ -24,16 +24,37 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sgdfp.derive.display import display_condition, display_form
-    from sgdfp.derive.fokker_planck import discrete_fokker_planck, kramers_moyal, langevin_flow, langevin_flow_difference, langevin_fokker_planck, langevin_step_difference
-    from sgdfp.derive.minibatch import minibatch_covariance, minibatch_cumulant, minibatch_cumulant_tensor, per_sample_cumulant
-    from sgdfp.derive.mode.dynamics import DYNAMICS, DiscreteSGD, Dynamics, LANGEVIN, ModifiedEquationDynamics, SGD, SME2, get_dynamics
-    from sgdfp.derive.mode.equations import Equation, EquationGroup, GROUPS, mode_equations
-    from sgdfp.derive.mode.mode import DiffusionCoefficient, Mode
+    from sgdfp.derive.fokker_planck import (
+        discrete_fokker_planck,
+        kramers_moyal,
+        langevin_flow,
+        langevin_flow_difference,
+        langevin_fokker_planck,
+        langevin_step_difference,
+    )
+    from sgdfp.derive.minibatch import (
+        minibatch_covariance,
+        minibatch_cumulant,
+        minibatch_cumulant_tensor,
+        per_sample_cumulant,
+    )
     from sgdfp.derive.mode.density import StationaryDensity
+    from sgdfp.derive.mode.dynamics import (
+        DYNAMICS,
+        LANGEVIN,
+        SGD,
+        SME2,
+        DiscreteSGD,
+        Dynamics,
+        ModifiedEquationDynamics,
+        get_dynamics,
+    )
+    from sgdfp.derive.mode.equations import GROUPS, Equation, EquationGroup, mode_equations
+    from sgdfp.derive.mode.mode import DiffusionCoefficient, Mode
+    from sgdfp.derive.mode.pair import pair_recursion
     from sgdfp.derive.mode.parameters import MODE_PARAMETERS, PARAMETERS, Parameter
     from sgdfp.derive.mode.regime import REGIMES, diffusive_band, regime_conditions, regime_rule
     from sgdfp.derive.mode.update import MomentRecursion, mode_update
-    from sgdfp.derive.mode.pair import pair_recursion
     from sgdfp.derive.modified import ModifiedEquation, modified_equation
     from sgdfp.derive.noise import Noise
     from sgdfp.derive.operators import KramersMoyalSeries
@@ -94,7 +115,59 @@ _EXPORTS = {
     "sgd_update": "sgdfp.derive.update",
     "symbolic_sgd": "sgdfp.derive.update",
 }
-__all__ = list(_EXPORTS)
+__all__ = [
+    "display_condition",
+    "display_form",
+    "discrete_fokker_planck",
+    "kramers_moyal",
+    "langevin_flow",
+    "langevin_flow_difference",
+    "langevin_fokker_planck",
+    "langevin_step_difference",
+    "minibatch_covariance",
+    "minibatch_cumulant",
+    "minibatch_cumulant_tensor",
+    "per_sample_cumulant",
+    "DYNAMICS",
+    "LANGEVIN",
+    "SGD",
+    "SME2",
+    "DiscreteSGD",
+    "Dynamics",
+    "ModifiedEquationDynamics",
+    "get_dynamics",
+    "GROUPS",
+    "Equation",
+    "EquationGroup",
+    "mode_equations",
+    "DiffusionCoefficient",
+    "Mode",
+    "StationaryDensity",
+    "MODE_PARAMETERS",
+    "PARAMETERS",
+    "Parameter",
+    "REGIMES",
+    "diffusive_band",
+    "regime_conditions",
+    "regime_rule",
+    "MomentRecursion",
+    "mode_update",
+    "pair_recursion",
+    "ModifiedEquation",
+    "modified_equation",
+    "Noise",
+    "KramersMoyalSeries",
+    "align",
+    "latex",
+    "text",
+    "eta",
+    "gradient_noise_symbols",
+    "parameters",
+    "DiscreteUpdate",
+    "jump_moment",
+    "sgd_update",
+    "symbolic_sgd",
+]
 
 _MOVED = {"QuadraticModel": "sgdfp.numerics", "ModeDecomposition": "sgdfp.numerics",
           "pair_cross_covariance": "sgdfp.numerics"}

@@ -28,8 +28,8 @@ from itertools import combinations_with_replacement
 
 import sympy as sp
 
-from sgdfp.derive.operators import KramersMoyalSeries
 from sgdfp.derive.modified import modified_equation
+from sgdfp.derive.operators import KramersMoyalSeries
 from sgdfp.derive.update import DiscreteUpdate, jump_moment, require_small_increment
 
 __all__ = [

@@ -24,7 +24,7 @@ of the index positions with its block sizes.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache
 from itertools import product as cartesian
 from math import comb, factorial, prod
 from typing import Literal
@@ -71,7 +71,7 @@ def _falling(x, m: int):
     return prod((x - i for i in range(m)), start=sp.Integer(1))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _distinct_sum(powers: tuple[int, ...]):
     r""":math:`\sum_{a_1,\dots,a_m \text{ distinct}} \prod_i x_{a_i}^{k_i}` in power sums :math:`S_k` (Möbius inversion)."""
     S = sp.IndexedBase("S")
@@ -82,7 +82,7 @@ def _distinct_sum(powers: tuple[int, ...]):
     return total
 
 
-@lru_cache(maxsize=None)
+@cache
 def _scalar_cumulant(order: int, sampling: Sampling) -> sp.Expr:
     b, N = batch_size, num_samples
     p = sp.IndexedBase("p")  # population moments about the mean: p[1] = 0

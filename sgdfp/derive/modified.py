@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from sgdfp.derive.printing import align
 from sgdfp.derive.operators import KramersMoyalSeries, coefficient_in
+from sgdfp.derive.printing import align
 from sgdfp.derive.update import DiscreteUpdate, jump_moment, require_small_increment
 
 __all__ = ["ModifiedEquation", "modified_equation"]

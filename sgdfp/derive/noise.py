@@ -152,6 +152,7 @@ class Noise:
         return sp.Mul(*[s**e for s, e in zip(self.symbols, exps)])
 
     def _cumulant(self, exps: Exponents) -> sp.Expr:
+        assert self._cumulants is not None  # only called for noise given by cumulants
         value = self._cumulants.get(exps)
         if value is not None:
             return value

@@ -15,8 +15,8 @@ two derivations comparable term by term and operators composable (the Langevin f
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from math import comb, factorial, prod
 from itertools import product
+from math import comb, factorial, prod
 
 import sympy as sp
 
@@ -149,7 +149,7 @@ class KramersMoyalSeries:
                     weight = prod(comb(x, y) for x, y in zip(alpha, gamma))
                     target = tuple(x - y + z for x, y, z in zip(alpha, gamma, beta))
                     out[target] = out.get(target, 0) + weight * a * _diff(b, self.state, gamma)
-        if var is not None:
+        if var is not None and order is not None:
             out = {beta: truncate_in(c, var, order) for beta, c in out.items()}
         return KramersMoyalSeries.from_normal_form(self.state, out, self.density, self.lhs)
 

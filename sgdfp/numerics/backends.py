@@ -12,7 +12,7 @@ A new backend (say JAX) is a subclass registered with :func:`register_backend`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -265,7 +265,7 @@ def check_backend(name) -> str:
     return name
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_backend(name: str) -> ArrayBackend:
     """The backend called ``name`` (one instance per process)."""
     return _REGISTRY[check_backend(name)]()

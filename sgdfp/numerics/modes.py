@@ -11,7 +11,7 @@ for their terms. :meth:`ModeFunctions.regime` compiles the regime rule of
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import sympy as sp
@@ -58,7 +58,7 @@ def _check_domain(name: str, value) -> None:
         raise ValueError(f"{name} must be positive")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _expression(dynamics: Dynamics, quantity: str, present: frozenset) -> tuple[sp.Expr, tuple[sp.Symbol, ...]]:
     values = {name: (symbol if name in present else 0) for name, symbol in _OPTIONAL.items()}
     mode = Mode(lam, D, eta, values["curvature_noise"], values["mean_grad"], values["cross"], dynamics=dynamics)
@@ -79,7 +79,7 @@ def _expression(dynamics: Dynamics, quantity: str, present: frozenset) -> tuple[
     return expr, args
 
 
-@lru_cache(maxsize=None)
+@cache
 def _regime_expression(dynamics: Dynamics, with_curvature_noise: bool) -> tuple[sp.Expr, tuple[sp.Symbol, ...]]:
     """The regime rule with the dynamics' growth offset in place of u."""
     offset = Mode(lam, D, eta, Gamma if with_curvature_noise else 0, dynamics=dynamics).growth_offset()
@@ -195,7 +195,7 @@ class ModeFunctions:
         return mode_functions(self.backend, LANGEVIN).stationary_variance(curvature, grad_noise, lr, **optional)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _mode_functions(backend: str, dynamics: Dynamics) -> ModeFunctions:
     return ModeFunctions(backend, dynamics)
 

@@ -88,7 +88,7 @@ def simulate_mode(curvature, grad_noise, lr, steps: Sequence[int], *, curvature_
     """
     arrays = get_backend(check_backend(backend))
     rng = arrays.random(seed, device)
-    steps = _check_steps(steps)
+    checkpoints = _check_steps(steps)
     chains = _check_chains(chains)
     params = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in
                                    (curvature, grad_noise, lr, curvature_noise, mean_grad, cross, mean0, var0)))
@@ -107,10 +107,10 @@ def simulate_mode(curvature, grad_noise, lr, steps: Sequence[int], *, curvature_
     lam_, eta_, sg_, gbar_, r_, s_ = (arrays.asarray(a, rng.device) for a in (lam, eta, sqrt_gamma, gbar, r, s))
     y = arrays.asarray(m0, rng.device) + arrays.asarray(np.sqrt(v0), rng.device) * rng.normal(shape)
     records: dict[int, dict] = {}
-    for k in range(int(steps[-1]) + 1):
-        if k in steps:
+    for k in range(int(checkpoints[-1]) + 1):
+        if k in checkpoints:
             records[k] = _mode_moments(arrays, y, max_moment, keep_samples)
-        if k == steps[-1]:
+        if k == checkpoints[-1]:
             break
         if sampler is None:
             z1, z2 = rng.normal(shape), rng.normal(shape)
@@ -119,13 +119,13 @@ def simulate_mode(curvature, grad_noise, lr, steps: Sequence[int], *, curvature_
             h, g = sampler(rng.normal, shape)
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is counted, not warned about
             y = (1 - eta_ * h) * y - eta_ * g
-    stack = lambda key: np.stack([records[k][key] for k in steps])  # noqa: E731
+    stack = lambda key: np.stack([records[k][key] for k in checkpoints])  # noqa: E731
     return ModeSimulation(
-        steps=steps, mean=stack("mean"), variance=stack("variance"),
-        moments={j: np.stack([records[k]["moments"][j] for k in steps]) for j in range(1, max_moment + 1)},
+        steps=checkpoints, mean=stack("mean"), variance=stack("variance"),
+        moments={j: np.stack([records[k]["moments"][j] for k in checkpoints]) for j in range(1, max_moment + 1)},
         standard_error={"mean": stack("se_mean"), "variance": stack("se_variance")},
         chains=chains, diverged=stack("diverged"),
-        samples={int(k): records[k]["samples"] for k in steps} if keep_samples else {})
+        samples={int(k): records[k]["samples"] for k in checkpoints} if keep_samples else {})
 
 
 def _mode_moments(arrays, y, max_moment, keep_samples):
@@ -160,7 +160,7 @@ def simulate_quadratic(hessian, grad_cov, lr: float, steps: Sequence[int], *, cu
     """
     arrays = get_backend(check_backend(backend))
     rng = arrays.random(seed, device)
-    steps = _check_steps(steps)
+    checkpoints = _check_steps(steps)
     chains = _check_chains(chains)
     H = np.asarray(hessian, dtype=np.float64)
     if H.ndim != 2 or H.shape[0] != H.shape[1] or not np.allclose(H, H.T):
@@ -182,10 +182,10 @@ def simulate_quadratic(hessian, grad_cov, lr: float, steps: Sequence[int], *, cu
     eta = float(lr)
     x = arrays.asarray(np.zeros((chains, dim)), rng.device)
     records = {}
-    for k in range(int(steps[-1]) + 1):
-        if k in steps:
+    for k in range(int(checkpoints[-1]) + 1):
+        if k in checkpoints:
             records[k] = _quadratic_moments(arrays, x, keep_samples)
-        if k == steps[-1]:
+        if k == checkpoints[-1]:
             break
         if sampler is None:
             noise = rng.normal((chains, dim * dim + dim)) @ root.T
@@ -194,10 +194,10 @@ def simulate_quadratic(hessian, grad_cov, lr: float, steps: Sequence[int], *, cu
             xi, zeta = sampler(rng.normal, chains)
         with np.errstate(over="ignore", invalid="ignore"):
             x = x - eta * (x @ H_.T + (xi @ x[:, :, None])[:, :, 0] + gbar_ + zeta)
-    return QuadraticSimulation(steps=steps, mean=np.stack([records[k]["mean"] for k in steps]),
-                               covariance=np.stack([records[k]["covariance"] for k in steps]), chains=chains,
-                               diverged=np.array([records[k]["diverged"] for k in steps]),
-                               samples={int(k): records[k]["samples"] for k in steps} if keep_samples else {})
+    return QuadraticSimulation(steps=checkpoints, mean=np.stack([records[k]["mean"] for k in checkpoints]),
+                               covariance=np.stack([records[k]["covariance"] for k in checkpoints]), chains=chains,
+                               diverged=np.array([records[k]["diverged"] for k in checkpoints]),
+                               samples={int(k): records[k]["samples"] for k in checkpoints} if keep_samples else {})
 
 
 def _quadratic_moments(arrays, x, keep_samples):

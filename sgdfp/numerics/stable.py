@@ -171,7 +171,6 @@ def _falling(k, m):
 
 def _pow_dd(k, *offsets):
     backend = backend_of(k, *offsets)
-    xp = backend.xp
     k, *offsets = backend.broadcast(k, *offsets)
 
     def derivative(points_u, mask, m):

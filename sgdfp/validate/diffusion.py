@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -12,7 +12,7 @@ from sgdfp.validate.results import RunResult, Scaling
 __all__ = ["flat_mode_diffusion", "diffusion_scaling"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _diffusion_function():
     """The flat-mode diffusion coefficient per unit time, derived by Mode and compiled."""
     from sgdfp.derive import Mode, eta

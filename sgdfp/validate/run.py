@@ -26,7 +26,7 @@ from sgdfp.validate.ensemble import run_ensemble
 from sgdfp.validate.functional import FlatModel
 from sgdfp.validate.presets import PRESETS, preset_config
 from sgdfp.validate.reference import reference_point
-from sgdfp.validate.results import (DatasetInfo, ModelInfo, RunResult, StatisticsRecord, ValidationResults)
+from sgdfp.validate.results import DatasetInfo, ModelInfo, RunResult, StatisticsRecord, ValidationResults
 from sgdfp.validate.statistics import mode_statistics
 from sgdfp.validate.validity import validity_error
 

@@ -3,9 +3,21 @@
 import pytest
 import sympy as sp
 
-from sgdfp.derive import (DiscreteUpdate, KramersMoyalSeries, Noise, discrete_fokker_planck, eta,
-                          kramers_moyal, langevin_flow, langevin_flow_difference, langevin_fokker_planck,
-                          langevin_step_difference, modified_equation, sgd_update, symbolic_sgd)
+from sgdfp.derive import (
+    DiscreteUpdate,
+    KramersMoyalSeries,
+    Noise,
+    discrete_fokker_planck,
+    eta,
+    kramers_moyal,
+    langevin_flow,
+    langevin_flow_difference,
+    langevin_fokker_planck,
+    langevin_step_difference,
+    modified_equation,
+    sgd_update,
+    symbolic_sgd,
+)
 
 y, h, g = sp.symbols("y h g", real=True)
 lam, G, rho, D, gbar = sp.symbols("lambda Gamma rho D gbar")

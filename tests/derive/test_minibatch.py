@@ -8,7 +8,8 @@ import sympy as sp
 from sympy.utilities.iterables import multiset_partitions
 
 from sgdfp.derive import minibatch_covariance, minibatch_cumulant, minibatch_cumulant_tensor, per_sample_cumulant
-from sgdfp.derive.minibatch import batch_size as b, num_samples as N
+from sgdfp.derive.minibatch import batch_size as b
+from sgdfp.derive.minibatch import num_samples as N
 
 # A small population of 2-D "per-sample gradients" (exact rationals).
 POPULATION = [(Fraction(3), Fraction(-1)), (Fraction(-2), Fraction(5, 2)), (Fraction(1, 2), Fraction(0)),

@@ -13,7 +13,6 @@ from sgdfp.derive import Mode, eta
 from sgdfp.derive.mode.parameters import D, Gamma, k_step, lam
 from sgdfp.numerics import mode_functions
 
-
 LAMBDAS = np.logspace(-12, 2, 29)
 
 

@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 import scipy.linalg
 import sympy as sp
+from simulate import quadratic_samples
 
 from sgdfp.derive import DiscreteUpdate, Noise, eta, kramers_moyal
 from sgdfp.numerics import QuadraticModel, pair_cross_covariance
-
-from simulate import quadratic_samples
 
 H = np.array([[2.0, 0.6, 0.0], [0.6, 1.0, 0.3], [0.0, 0.3, 0.4]])
 SYMMETRIC_BASIS = np.array([np.outer(e, f) + np.outer(f, e) for e, f in

@@ -5,8 +5,7 @@ import pytest
 import torch
 
 from sgdfp.derive import Mode
-from sgdfp.numerics import QuadraticModel
-from sgdfp.numerics import mode_functions, simulate_mode, simulate_quadratic
+from sgdfp.numerics import QuadraticModel, mode_functions, simulate_mode, simulate_quadratic
 
 Z = 5.0
 

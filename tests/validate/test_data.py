@@ -4,7 +4,16 @@ import numpy as np
 import pytest
 import torch
 
-from sgdfp.validate import ALPHABET, MLP, CharTransformer, DataUnavailable, load_digits, load_fashion_mnist, load_mnist, load_text
+from sgdfp.validate import (
+    ALPHABET,
+    MLP,
+    CharTransformer,
+    DataUnavailable,
+    load_digits,
+    load_fashion_mnist,
+    load_mnist,
+    load_text,
+)
 
 
 def test_real_data_loads_without_network(tmp_path):

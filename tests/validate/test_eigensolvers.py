@@ -1,8 +1,8 @@
 """Eigensolver strategies: dense and Lanczos agree, residuals are small, the automatic choice."""
 
 import torch
-
 from problems import tiny
+
 from sgdfp.validate import dense_eigenpairs, top_eigenpairs
 
 

@@ -2,8 +2,8 @@
 
 import numpy as np
 import torch
-
 from problems import Linear, quadratic_problem, tiny
+
 from sgdfp.validate import FlatModel
 from sgdfp.validate.ensemble import run_ensemble, run_loop
 

@@ -1,7 +1,6 @@
 """The flat-parameter model's derivatives against autograd."""
 
 import torch
-
 from problems import tiny
 
 

@@ -3,6 +3,7 @@
 import math
 
 from problems import Linear, quadratic_problem
+
 from sgdfp.validate.config import ValidationConfig
 from sgdfp.validate.plots import draw_figures
 from sgdfp.validate.run import run_validation

@@ -6,10 +6,10 @@ import math
 from pathlib import Path
 
 import pytest
-
 from problems import Linear, quadratic_problem
+
 from sgdfp.validate.config import ValidationConfig
-from sgdfp.validate.results import (FORMAT_VERSION, MODE_COLUMNS, ResultError, ValidationResults, read_modes_csv)
+from sgdfp.validate.results import FORMAT_VERSION, MODE_COLUMNS, ResultError, ValidationResults, read_modes_csv
 from sgdfp.validate.run import run_validation
 
 FORMAT_1 = Path(__file__).parent / "data" / "format1"

@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 import torch
-
 from problems import Linear, quadratic_problem
+
 from sgdfp.cli import main
 from sgdfp.testing import assert_regime, assert_variance_matches
 from sgdfp.validate.config import ValidationConfig

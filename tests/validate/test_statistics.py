@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 import torch
-
 from problems import tiny
+
 from sgdfp.validate.statistics import minibatch_factor, mode_statistics
 
 

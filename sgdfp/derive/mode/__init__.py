@@ -16,14 +16,23 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sgdfp.derive.mode.dynamics import DYNAMICS, DiscreteSGD, Dynamics, LANGEVIN, ModifiedEquationDynamics, SGD, SME2, get_dynamics
-    from sgdfp.derive.mode.equations import Equation, EquationGroup, GROUPS, mode_equations
-    from sgdfp.derive.mode.mode import DiffusionCoefficient, Mode
     from sgdfp.derive.mode.density import StationaryDensity
+    from sgdfp.derive.mode.dynamics import (
+        DYNAMICS,
+        LANGEVIN,
+        SGD,
+        SME2,
+        DiscreteSGD,
+        Dynamics,
+        ModifiedEquationDynamics,
+        get_dynamics,
+    )
+    from sgdfp.derive.mode.equations import GROUPS, Equation, EquationGroup, mode_equations
+    from sgdfp.derive.mode.mode import DiffusionCoefficient, Mode
+    from sgdfp.derive.mode.pair import pair_recursion
     from sgdfp.derive.mode.parameters import MODE_PARAMETERS, PARAMETERS, Parameter
     from sgdfp.derive.mode.regime import REGIMES, diffusive_band, regime_conditions, regime_rule
     from sgdfp.derive.mode.update import MomentRecursion, mode_update
-    from sgdfp.derive.mode.pair import pair_recursion
 
 _EXPORTS = {
     "DYNAMICS": "sgdfp.derive.mode.dynamics",
@@ -52,7 +61,33 @@ _EXPORTS = {
     "mode_update": "sgdfp.derive.mode.update",
     "pair_recursion": "sgdfp.derive.mode.pair",
 }
-__all__ = list(_EXPORTS)
+__all__ = [
+    "DYNAMICS",
+    "LANGEVIN",
+    "SGD",
+    "SME2",
+    "DiscreteSGD",
+    "Dynamics",
+    "ModifiedEquationDynamics",
+    "get_dynamics",
+    "GROUPS",
+    "Equation",
+    "EquationGroup",
+    "mode_equations",
+    "DiffusionCoefficient",
+    "Mode",
+    "StationaryDensity",
+    "MODE_PARAMETERS",
+    "PARAMETERS",
+    "Parameter",
+    "REGIMES",
+    "diffusive_band",
+    "regime_conditions",
+    "regime_rule",
+    "MomentRecursion",
+    "mode_update",
+    "pair_recursion",
+]
 
 
 def __getattr__(name: str):

@@ -22,7 +22,7 @@ subclasses :class:`Dynamics` and is registered in :data:`DYNAMICS`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from functools import lru_cache
+from functools import cache
 
 import mpmath
 import sympy as sp
@@ -132,7 +132,7 @@ class Dynamics(ABC):
         return hash((type(self).__name__, tuple(sorted(self.__dict__.items()))))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _centred_cached(dynamics: Dynamics) -> sp.ImmutableMatrix:
     return _centred(dynamics.raw_matrix(), dynamics.continuous)
 
@@ -206,14 +206,14 @@ class ModifiedEquationDynamics(Dynamics):
         return sp.And(raw[1, 1] < 0, raw[2, 2] < 0)  # both moment decay rates negative
 
 
-@lru_cache(maxsize=None)
+@cache
 def raw_discrete_matrix(n: int) -> sp.ImmutableMatrix:
     r"""The exact recursion of :math:`(1, \mathbb{E}y, \dots, \mathbb{E}y^n)` under the mode map (generic parameters)."""
     series = kramers_moyal(mode_update(), sp.Function("P")(y), n)
     return sp.ImmutableMatrix(sp.eye(n + 1) + moment_matrix(series, n))
 
 
-@lru_cache(maxsize=None)
+@cache
 def generator_matrix(order: int) -> sp.ImmutableMatrix:
     r"""The generator of :math:`(1, \mathbb{E}y, \mathbb{E}y^2)` under the modified equation of weak order ``order``."""
     generator = modified_equation(mode_update(), order).generator(sp.Function("P")(y))

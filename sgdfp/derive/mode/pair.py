@@ -7,7 +7,7 @@ the engine gives :math:`\operatorname{Cov}_{k+1} = r\operatorname{Cov}_k + s` wi
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -19,7 +19,7 @@ from sgdfp.derive.update import DiscreteUpdate
 __all__ = ["pair_recursion"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def pair_recursion() -> tuple[sp.Expr, sp.Expr, tuple[sp.Symbol, ...]]:
     """``(r, s, (lambda_a, lambda_b, C_ab))`` with ``Cov' = r Cov + s``, derived by the engine."""
     ya, yb, ga, gb = sp.symbols("y_a y_b g_a g_b", real=True)

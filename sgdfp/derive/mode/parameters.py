@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import sympy as sp
 
 __all__ = ["Parameter", "MODE_PARAMETERS", "PARAMETERS", "CURVATURE", "GRAD_NOISE", "LR", "CURVATURE_NOISE",
-           "MEAN_GRAD", "CROSS", "lam", "D", "Gamma", "gbar", "rho", "y", "k_step", "horizon", "mean0", "var0"]
+           "MEAN_GRAD", "CROSS", "lam", "D", "Gamma", "gbar", "rho", "y", "k_step", "horizon", "mean0",  # noqa: F822
+           "var0"]  # noqa: F822 -- the symbols are module attributes created on first use (__getattr__ below)
 
 Domain = Literal["real", "nonnegative", "positive"]
 
@@ -101,7 +102,7 @@ CROSS = Parameter("cross", "rho", "--cross", "R", r"\rho", "ρ", "cross-covarian
 MODE_PARAMETERS: tuple[Parameter, ...] = (CURVATURE, GRAD_NOISE, LR, CURVATURE_NOISE, MEAN_GRAD, CROSS)
 PARAMETERS: dict[str, Parameter] = {p.keyword: p for p in MODE_PARAMETERS}
 
-@lru_cache(maxsize=None)
+@cache
 def _symbol(name: str, assumptions: tuple) -> sp.Symbol:
     import sympy
 
@@ -110,8 +111,8 @@ def _symbol(name: str, assumptions: tuple) -> sp.Symbol:
 
 #: The module's symbols by attribute name: the six parameters, the mode coordinate, the step, the horizon
 #: (in steps) and the initial law.
-_SYMBOLS = {"lam": ("lambda", _REAL), "D": ("D", _NONNEGATIVE), "Gamma": ("Gamma", _NONNEGATIVE), "gbar": ("gbar", _REAL),
-            "rho": ("rho", _REAL), "y": ("y", _REAL), "k_step": ("k", {"nonnegative": True, "integer": True}),
+_SYMBOLS = {"lam": ("lambda", _REAL), "D": ("D", _NONNEGATIVE), "Gamma": ("Gamma", _NONNEGATIVE),
+            "gbar": ("gbar", _REAL), "rho": ("rho", _REAL), "y": ("y", _REAL), "k_step": ("k", {"nonnegative": True, "integer": True}),
             "horizon": ("T", {"positive": True}), "mean0": ("mean0", _REAL), "var0": ("var0", _NONNEGATIVE)}
 
 

@@ -18,7 +18,7 @@ the LaTeX document prints :func:`regime_conditions`; the pytest plugin's growth 
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -33,7 +33,7 @@ REGIMES = ("confined", "diffusive", "unstable", "escaping")
 growth = sp.Symbol("u", real=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def regime_rule() -> sp.Piecewise:
     """The rule as a ``Piecewise`` in ``(lambda, u, T)`` whose value is the regime's index in :data:`REGIMES`."""
     code = {name: sp.Integer(i) for i, name in enumerate(REGIMES)}

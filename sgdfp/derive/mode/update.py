@@ -8,13 +8,13 @@ The adjoint of the map's Kramers--Moyal expansion acts on :math:`y^j`; since the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
+from sgdfp.derive.mode.parameters import D, Gamma, gbar, lam, rho, y
 from sgdfp.derive.noise import Noise
 from sgdfp.derive.operators import KramersMoyalSeries
-from sgdfp.derive.mode.parameters import D, Gamma, gbar, lam, rho, y
 from sgdfp.derive.printing import align, latex
 from sgdfp.derive.symbols import eta
 from sgdfp.derive.update import DiscreteUpdate
@@ -25,7 +25,7 @@ __all__ = ["mode_update", "moment_matrix", "MomentRecursion", "curvature_sample"
 curvature_sample, gradient_sample = sp.symbols("h g", real=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def mode_update() -> DiscreteUpdate:
     r"""The update :math:`y \mapsto y - \eta(h y + g)` with symbolic :math:`\lambda, \Gamma, \bar g, D, \rho`
     (Gaussian beyond the covariance)."""

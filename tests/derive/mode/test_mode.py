@@ -5,13 +5,11 @@ import math
 import numpy as np
 import pytest
 import sympy as sp
-
-from sgdfp.derive import Mode
-from sgdfp.derive import eta
-from sgdfp.derive.mode.parameters import D, Gamma, gbar, lam, rho
-
 from cases import CASE_IDS, CASES, MODE_CASES
 from simulate import mode_samples, variance_with_error
+
+from sgdfp.derive import Mode, eta
+from sgdfp.derive.mode.parameters import D, Gamma, gbar, lam, rho
 
 Z = 5.0  # standard errors allowed (many checks; a correct formula fails with probability ~1e-6 each)
 
