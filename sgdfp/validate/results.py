@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from sgdfp.derive.mode.regime import REGIMES
 from sgdfp.validate.config import FLAT_FIELDS, ValidationConfig
 from sgdfp.validate.typed_json import ResultError, from_json, to_json
 
@@ -32,7 +33,7 @@ __all__ = ["FORMAT_VERSION", "RESULTS_FILE", "MODES_FILE", "MODE_COLUMNS", "Vali
 FORMAT_VERSION = 2
 RESULTS_FILE = "results.json"
 MODES_FILE = "modes.csv"
-REGIME_NAMES = ("confined", "diffusive", "unstable", "escaping")
+REGIME_NAMES = REGIMES  # the regimes' names, from the one regime rule
 #: How many modes of largest |lambda| the ``*_top`` metrics of a run summary are taken over.
 TOP_MODES = 48
 MAX_BYTES = 512 * 2**20  # a results.json beyond this is not one of ours

@@ -19,23 +19,39 @@ the LaTeX document prints :func:`regime_conditions`; the pytest plugin's growth 
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
-import sympy as sp
+from sgdfp.derive.mode import parameters
 
-from sgdfp.derive.mode.parameters import horizon, lam
+if TYPE_CHECKING:
+    import sympy as sp
 
-__all__ = ["REGIMES", "growth", "regime_rule", "regime_conditions", "regime_name", "diffusive_band"]
+__all__ = ["REGIMES", "growth", "regime_rule", "regime_conditions", "regime_name",  # noqa: F822
+           "diffusive_band"]  # growth is created on first use, so that REGIMES costs no SymPy import
 
 #: The regimes, in the order of their integer codes in :func:`regime_rule`.
 REGIMES = ("confined", "diffusive", "unstable", "escaping")
 
-#: The growth offset u = q - 1 of the second moment per step.
-growth = sp.Symbol("u", real=True)
+
+@cache
+def _growth():
+    import sympy
+
+    return sympy.Symbol("u", real=True)
+
+
+def __getattr__(name: str):
+    if name == "growth":  # the growth offset u = q - 1 of the second moment per step (created on first use)
+        return _growth()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @cache
 def regime_rule() -> sp.Piecewise:
     """The rule as a ``Piecewise`` in ``(lambda, u, T)`` whose value is the regime's index in :data:`REGIMES`."""
+    import sympy as sp
+
+    lam, horizon, growth = parameters.lam, parameters.horizon, _growth()
     code = {name: sp.Integer(i) for i, name in enumerate(REGIMES)}
     return sp.Piecewise(
         (code["diffusive"], sp.Or(sp.Eq(lam, 0), sp.Abs(growth) < 1 / horizon)),
@@ -60,6 +76,9 @@ def diffusive_band(horizon_value) -> tuple[sp.Expr, sp.Expr]:
     The rule's horizon condition is a bound on :math:`|u|`; its edges solve :math:`|u| = 1/T`, that is
     :math:`q = 1 \mp 1/T`.
     """
+    import sympy as sp
+
+    growth, horizon = _growth(), parameters.horizon
     condition = regime_rule().args[0][1]
     (bound,) = [c for c in sp.Or.make_args(condition) if c.has(growth)]
     edges = sp.solve(sp.Eq(bound.lhs, bound.rhs), growth)
