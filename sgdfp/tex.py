@@ -13,6 +13,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from sgdfp.errors import InputError
+
 __all__ = ["ENGINES", "TexError", "find_engine", "compile_pdf"]
 
 ENGINES = ("pdflatex", "lualatex", "xelatex")
@@ -21,7 +23,7 @@ PASSES = 2
 TIMEOUT_SECONDS = 300
 
 
-class TexError(ValueError):
+class TexError(InputError):
     """The TeX engine is missing or rejected the document; the message is one readable line."""
 
 

@@ -49,13 +49,13 @@ def write_document(out: str | os.PathLike, dim: int = 2, eta_order: int = 2, pdf
     from sgdfp.files import atomic_directory, refuse_existing
     from sgdfp.tex import ENGINES, TexError, compile_pdf, find_engine
 
-    out = refuse_existing(out, force)
+    out = refuse_existing(out, force, kind="latex")
     check_sizes(dim, eta_order)
     if pdf and find_engine(engine) is None:  # say so before the derivations, not after
         raise TexError("no TeX engine found (looked for " + ", ".join(ENGINES) + "); install one, e.g. "
                        "'apt-get install texlive-latex-base texlive-latex-recommended', or leave out --pdf")
     document = build.build_document(dim, eta_order)
-    with atomic_directory(out, force) as staging:
+    with atomic_directory(out, force, kind="latex") as staging:
         (staging / TEX_NAME).write_text(document.tex)
         (staging / SNIPPETS_DIR).mkdir()
         for display in document.equations:

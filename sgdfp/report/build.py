@@ -12,7 +12,8 @@ from datetime import datetime
 from pathlib import Path
 
 import sgdfp.tex
-from sgdfp.files import atomic_directory
+from sgdfp.errors import InputError
+from sgdfp.files import atomic_directory, check_output
 from sgdfp.report.content import build_content
 from sgdfp.report.figures import figure_entries
 from sgdfp.report.formulas import Theory, theory
@@ -50,25 +51,20 @@ def resolve_out(sources: list[Source], out: str | os.PathLike | None, force: boo
     """The report directory: ``DIR/report`` by default for a single run.
 
     Raises:
-        ValueError: several runs without ``out``; ``out`` is or contains a run directory; ``out`` exists
-            (without ``force``) or is not a directory.
+        InputError: several runs without ``out``; ``out`` is or contains a run directory; ``out`` exists
+            (without ``force``) or is not a previous report (see :func:`sgdfp.files.check_output`).
     """
     if out is None:
         if len(sources) > 1:
-            raise ValueError(f"{len(sources)} runs need an output directory for their report: pass --out DIR")
+            raise InputError(f"{len(sources)} runs need an output directory for their report: pass --out DIR")
         out = sources[0].path / "report"
     out = Path(out)
     target = out.resolve()
     for source in sources:
         if target == source.path or source.path.is_relative_to(target):
-            raise ValueError(f"report directory '{out}' would replace run directory '{source.path}'; "
+            raise InputError(f"report directory '{out}' would replace run directory '{source.path}'; "
                              "choose another --out")
-    if out.exists() or out.is_symlink():
-        if not force:
-            raise ValueError(f"report directory '{out}' exists; pass --force to replace it")
-        if not out.is_dir() or out.is_symlink():
-            raise ValueError(f"'{out}' exists and is not a directory; remove it or choose another --out")
-    return out
+    return check_output(out, force, kind="report", what="report directory")
 
 
 def _copy_run_files(sources: list[Source], staging: Path) -> dict[tuple[str, str], str]:
@@ -120,7 +116,7 @@ def write_report(run_dirs: str | os.PathLike | Iterable[str | os.PathLike], out:
     columns = columns_of(sources)
     theory_ = theory()
     generated = datetime.now().strftime("%Y-%m-%d %H:%M")
-    with atomic_directory(out, force, what="report directory") as staging:
+    with atomic_directory(out, force, what="report directory", kind="report") as staging:
         figure_paths = _copy_run_files(sources, staging)
         images = _render_theory(theory_, staging)
         content = build_content(sources, columns, theory_, figure_entries(sources, figure_paths, staging),

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sgdfp.errors import InputError
 from sgdfp.report.figures import FIGURES
 from sgdfp.validate.results import MODES_FILE, RESULTS_FILE, ValidationResults
 
@@ -78,7 +79,7 @@ def load_sources(run_dirs: str | os.PathLike | Iterable[str | os.PathLike]) -> l
         run_dirs = [run_dirs]
     run_dirs = list(run_dirs)
     if not run_dirs:
-        raise ValueError("no run directories given")
+        raise InputError("no run directories given")
     sources: list[Source] = []
     seen: dict[Path, Path] = {}
     digests: dict[str, Path] = {}
@@ -86,11 +87,11 @@ def load_sources(run_dirs: str | os.PathLike | Iterable[str | os.PathLike]) -> l
         results = load_run(directory)
         resolved = directory.resolve()
         if resolved in seen:
-            raise ValueError(f"run directory '{directory}' is given twice (as '{seen[resolved]}')")
+            raise InputError(f"run directory '{directory}' is given twice (as '{seen[resolved]}')")
         seen[resolved] = directory
         digest = hashlib.sha256((directory / RESULTS_FILE).read_bytes()).hexdigest()
         if digest in digests:
-            raise ValueError(f"'{digests[digest]}' and '{directory}' hold identical results (the same run copied?); "
+            raise InputError(f"'{digests[digest]}' and '{directory}' hold identical results (the same run copied?); "
                              "give each run once")
         digests[digest] = directory
         figures = sorted((p for p in resolved.glob("*.png") if _copyable(p, resolved)), key=_figure_order)
@@ -138,10 +139,10 @@ def copy_regular_file(source: Path, target: Path) -> None:
     try:
         descriptor = os.open(source, _COPY_FLAGS)
     except OSError as exc:
-        raise ValueError(f"cannot copy '{source}' into the report: {exc.strerror or exc}") from None
+        raise InputError(f"cannot copy '{source}' into the report: {exc.strerror or exc}") from None
     with os.fdopen(descriptor, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise ValueError(f"cannot copy '{source}' into the report: not a regular file")
+            raise InputError(f"cannot copy '{source}' into the report: not a regular file")
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "xb") as out:
             while chunk := handle.read(1 << 20):

@@ -14,6 +14,8 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from sgdfp.errors import InputError
+
 __all__ = ["ReferenceConfig", "CurvatureConfig", "EnsembleConfig", "ValidationConfig", "FLAT_FIELDS", "DTYPES",
            "SAMPLING", "EIGENSOLVERS"]
 
@@ -80,12 +82,12 @@ FLAT_FIELDS: dict[str, tuple[str | None, str]] = {
 def _integer(name: str, value, low: int, high: float = math.inf) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         bound = f"between {low} and {high}" if high != math.inf else f">= {low}"
-        raise ValueError(f"{name} must be an integer {bound}; got {value!r}")
+        raise InputError(f"{name} must be an integer {bound}; got {value!r}")
 
 
 def _positive(name: str, value) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number; got {value!r}")
+        raise InputError(f"{name} must be a positive finite number; got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ class ValidationConfig:
         """A copy with fields replaced by their flat names (:data:`FLAT_FIELDS`); ``None`` values are skipped."""
         unknown = set(flat) - set(FLAT_FIELDS)
         if unknown:
-            raise ValueError(f"unknown configuration field(s) {', '.join(sorted(unknown))}; "
+            raise InputError(f"unknown configuration field(s) {', '.join(sorted(unknown))}; "
                              f"known: {', '.join(FLAT_FIELDS)}")
         top: dict[str, Any] = {}
         stages: dict[str, dict[str, Any]] = {}
@@ -144,19 +146,19 @@ class ValidationConfig:
         return out
 
     def check(self, dataset_size: int) -> None:
-        """Raise a ``ValueError`` that says what is wrong and what is allowed, before anything is computed."""
+        """Raise an :class:`~sgdfp.errors.InputError` (a ``ValueError``) that says what is wrong and what is allowed, before anything is computed."""
         if self.preset is not None and not isinstance(self.preset, str):
-            raise ValueError(f"preset must be a name or None; got {self.preset!r}")
+            raise InputError(f"preset must be a name or None; got {self.preset!r}")
         if self.device not in ("auto", "cpu", "cuda"):
-            raise ValueError(f"device must be auto, cpu or cuda; got {self.device!r}")
+            raise InputError(f"device must be auto, cpu or cuda; got {self.device!r}")
         if self.dtype not in DTYPES:
-            raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {self.dtype!r}")
+            raise InputError(f"dtype must be one of {', '.join(DTYPES)}; got {self.dtype!r}")
         _integer("seed", self.seed, 0, 2**63 - 1)
         _integer("samples", self.samples, 1)
         samples = min(self.samples, dataset_size)
         ensemble, reference, curvature = self.ensemble, self.reference, self.curvature
         if not ensemble.lr:
-            raise ValueError("at least one learning rate is needed")
+            raise InputError("at least one learning rate is needed")
         for lr in ensemble.lr:
             _positive("a learning rate", lr)
         _integer("replicas", ensemble.replicas, 2)
@@ -164,10 +166,10 @@ class ValidationConfig:
         _integer("checkpoints", ensemble.checkpoints, 1)
         _integer("validity_replicas", ensemble.validity_replicas, 0)
         if ensemble.sampling not in SAMPLING:
-            raise ValueError(f"sampling must be 'with' or 'without'; got {ensemble.sampling!r}")
+            raise InputError(f"sampling must be 'with' or 'without'; got {ensemble.sampling!r}")
         if isinstance(ensemble.batch_size, bool) or not isinstance(ensemble.batch_size, int) \
                 or not 1 <= ensemble.batch_size <= samples:
-            raise ValueError(f"batch size must be between 1 and the number of samples ({samples}); "
+            raise InputError(f"batch size must be between 1 and the number of samples ({samples}); "
                              f"got {ensemble.batch_size!r}")
         _integer("reference_steps", reference.steps, 0)
         _positive("reference_lr", reference.lr)
@@ -176,7 +178,7 @@ class ValidationConfig:
             _positive("polish_tolerance", reference.polish_tolerance)
         _integer("polish_max_steps", reference.polish_max_steps, 0)
         if curvature.eigensolver not in EIGENSOLVERS:
-            raise ValueError(f"eigensolver must be one of {', '.join(EIGENSOLVERS)}; got {curvature.eigensolver!r}")
+            raise InputError(f"eigensolver must be one of {', '.join(EIGENSOLVERS)}; got {curvature.eigensolver!r}")
         if curvature.modes is not None:
             _integer("modes", curvature.modes, 1)
         if curvature.curvature_samples is not None:

@@ -33,7 +33,10 @@ def flat_mode_diffusion(runs: list[RunResult], curvature: np.ndarray, grad_noise
         steps = np.asarray(run.steps)[1:]
         variance = np.asarray(run.measured_variance, dtype=float)[1:]
         late = steps >= steps[-1] / 2
-        t = run.lr * steps[late].astype(float)
+        with np.errstate(over="ignore"):  # an absurd learning rate: t overflows, and no mode is measured
+            t = run.lr * steps[late].astype(float)
+        if not np.all(np.isfinite(t)):
+            continue
         usable = [i for i in np.flatnonzero(flat) if np.all(np.isfinite(variance[late, i]))]
         measured = np.array([np.polyfit(t, variance[late, i], 1)[0] / 2 for i in usable]) if usable \
             and late.sum() >= 2 else np.array([])

@@ -4,12 +4,15 @@ R replicas start at :math:`\theta^*` and draw independent minibatches every step
 default, or a fresh draw without replacement). The displacement :math:`\theta - \theta^*` is projected on
 the eigenvectors and reduced to per-mode mean and variance at the checkpoints as the run goes, so memory
 is :math:`O(R \cdot P)`. A replica whose parameters stop being finite is counted as diverged and left
-out from then on.
+out from then on. A replica is diverged when its parameters or its minibatch loss stop being finite, or
+when its loss or its displacement leaves the bounds of :class:`DivergenceBounds` (a huge but finite
+replica is no sample of the theory's law either); each is counted by its cause, and a diverged replica is
+left out of the moments from then on (its state is reset so that its arithmetic stays finite).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -17,7 +20,16 @@ from torch.func import vmap
 
 from sgdfp.validate.functional import FlatModel
 
-__all__ = ["EnsembleResult", "run_ensemble", "draw_batches"]
+__all__ = ["EnsembleResult", "DivergenceBounds", "run_ensemble", "draw_batches"]
+
+
+@dataclass(frozen=True)
+class DivergenceBounds:
+    """A replica whose minibatch loss exceeds ``loss`` or whose distance from the reference point exceeds
+    ``displacement`` is diverged (infinite bounds: only non-finite values count)."""
+
+    loss: float = float("inf")
+    displacement: float = float("inf")
 
 
 @dataclass
@@ -34,6 +46,7 @@ class EnsembleResult:
     diverged: int
     replicas: int
     final_positions: torch.Tensor | None = None
+    diverged_by: dict = field(default_factory=dict)
 
 
 def draw_batches(generator: torch.Generator, replicas: int, batch_size: int, num_samples: int, sampling: str,
@@ -50,10 +63,12 @@ def draw_batches(generator: torch.Generator, replicas: int, batch_size: int, num
 def run_ensemble(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor,
                  eigenvectors: torch.Tensor, lr: float, batch_size: int, replicas: int, steps: int,
                  checkpoints, sampling: str = "with", seed: int = 0, progress: bool = False,
-                 keep_final: int = 0) -> EnsembleResult:
+                 keep_final: int = 0, bounds: DivergenceBounds | None = None) -> EnsembleResult:
     """Run R replicas of SGD for ``steps`` steps and record per-mode moments at ``checkpoints``.
 
-    ``keep_final`` live replicas' final parameters are returned too (for the validity diagnostic)."""
+    ``keep_final`` live replicas' final parameters are returned too (for the validity diagnostic);
+    ``bounds`` says when a finite replica counts as diverged."""
+    bounds = bounds or DivergenceBounds()
     device = theta.device
     checkpoints = np.unique(np.asarray(checkpoints, dtype=np.int64))
     if checkpoints.size == 0 or checkpoints[0] < 0 or checkpoints[-1] > steps:
@@ -69,8 +84,10 @@ def run_ensemble(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, ta
         # separable, so the gradient of their sum is every replica's own gradient (8x faster than
         # vmap(grad) here)
         stacked = stacked.detach().requires_grad_(True)
-        (gradients,) = torch.autograd.grad(batched_loss(stacked, x, y).sum(), stacked)
-        return gradients
+        losses = batched_loss(stacked, x, y)
+        (gradients,) = torch.autograd.grad(losses.sum(), stacked)
+        return gradients, losses.detach()
+    causes = {"non-finite": 0, "loss": 0, "displacement": 0}
     means, variances, live = [], [], []
     N = inputs.shape[0]
     iterator = range(steps + 1)
@@ -89,10 +106,19 @@ def run_ensemble(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, ta
         if k == steps:
             break
         index = draw_batches(generator, replicas, batch_size, N, sampling, device)
-        thetas = thetas - lr * step_gradient(thetas, inputs[index], targets[index])
-        alive = alive & torch.isfinite(thetas).all(dim=1)
+        gradients, losses = step_gradient(thetas, inputs[index], targets[index])
+        with torch.no_grad():
+            thetas = thetas - lr * gradients
+            finite = torch.isfinite(thetas).all(dim=1) & torch.isfinite(losses)
+            distance = torch.linalg.vector_norm(torch.where(finite[:, None], thetas - theta, 0), dim=1)
+            too_lossy = finite & (losses > bounds.loss)
+            too_far = finite & ~too_lossy & (distance > bounds.displacement)
+            for cause, mask in (("non-finite", ~finite), ("loss", too_lossy), ("displacement", too_far)):
+                causes[cause] += int((alive & mask).sum())
+            alive = alive & finite & ~too_lossy & ~too_far
+            thetas = torch.where(alive[:, None], thetas, theta)  # the dead stay put: no overflow in their arithmetic
     return EnsembleResult(checkpoints, np.array(means), np.array(variances), np.array(live),
-                          replicas - int(alive.sum()), replicas, thetas[alive][:keep_final].clone())
+                          replicas - int(alive.sum()), replicas, thetas[alive][:keep_final].clone(), causes)
 
 
 def run_loop(model: FlatModel, theta, inputs, targets, eigenvectors, lr, batch_size, replicas, steps, checkpoints,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sgdfp.errors import InputError
 from sgdfp.validate.config import ValidationConfig
 
 __all__ = ["Preset", "PRESETS", "QUICK", "preset_config"]
@@ -83,7 +84,7 @@ QUICK = {"replicas": 32, "steps": 100, "reference_steps": 200, "samples": 1024, 
 def preset_config(name: str, quick: bool = False, **overrides) -> ValidationConfig:
     """The configuration of a preset, with ``--quick`` reductions and explicit overrides (flat names) applied."""
     if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+        raise InputError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
     preset = PRESETS[name]
     config = ValidationConfig(preset=name).with_overrides(**preset.config)
     if quick:  # the common reductions, then the preset's own (its heavy parts)

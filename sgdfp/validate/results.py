@@ -27,7 +27,7 @@ from sgdfp.validate.typed_json import ResultError, from_json, to_json
 
 __all__ = ["FORMAT_VERSION", "RESULTS_FILE", "MODES_FILE", "MODE_COLUMNS", "ValidationResults", "RunResult",
            "RunSummary", "ModeTable", "StatisticsRecord", "ReferenceResult", "PolishResult", "DatasetInfo",
-           "ModelInfo", "Scaling", "StiffnessBin", "ResultError", "read_modes_csv",
+           "ModelInfo", "Scaling", "StiffnessBin", "DivergenceRecord", "ResultError", "read_modes_csv",
            "TOP_MODES"]
 
 FORMAT_VERSION = 2
@@ -186,6 +186,20 @@ class ModeTable:
 
 
 @dataclass
+class DivergenceRecord:
+    """When a replica counted as diverged (its minibatch loss above ``loss_bound``, its distance from the reference
+    point above ``displacement_bound``, or non-finite values), and how many did, by cause."""
+
+    UNDEFINED: ClassVar[dict[str, str]] = {"loss_bound": "no bound (the reference loss is not finite)",
+                                            "displacement_bound": "no bound (the theory predicts no finite scale)"}
+
+    loss_bound: float | None
+    displacement_bound: float | None
+    counts: dict[str, int] = field(default_factory=dict)
+    undefined: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+@dataclass
 class RunResult:
     """One learning rate: measured and predicted variances at every checkpoint, regimes, the summary."""
 
@@ -206,7 +220,13 @@ class RunResult:
     regimes: list[str]
     table: ModeTable
     live_replicas: list[int] | None = None
+    divergence: DivergenceRecord | None = None
     undefined: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def all_diverged(self) -> bool:
+        """True when fewer than two replicas were left at the end (no variance can be measured)."""
+        return self.live_replicas is not None and self.live_replicas[-1] < 2
 
 
 @dataclass

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from sgdfp.errors import InputError
 from sgdfp.files import atomic_directory
 from sgdfp.numerics import mode_functions, regime_names
 from sgdfp.validate.compare import summarise
@@ -22,11 +23,18 @@ from sgdfp.validate.config import ValidationConfig
 from sgdfp.validate.data import Dataset
 from sgdfp.validate.diffusion import diffusion_scaling, flat_mode_diffusion
 from sgdfp.validate.eigensolvers import get_eigensolver
-from sgdfp.validate.ensemble import run_ensemble
+from sgdfp.validate.ensemble import DivergenceBounds, run_ensemble
 from sgdfp.validate.functional import FlatModel
 from sgdfp.validate.presets import PRESETS, preset_config
 from sgdfp.validate.reference import reference_point
-from sgdfp.validate.results import DatasetInfo, ModelInfo, RunResult, StatisticsRecord, ValidationResults
+from sgdfp.validate.results import (
+    DatasetInfo,
+    DivergenceRecord,
+    ModelInfo,
+    RunResult,
+    StatisticsRecord,
+    ValidationResults,
+)
 from sgdfp.validate.statistics import mode_statistics
 from sgdfp.validate.validity import validity_error
 
@@ -34,6 +42,23 @@ __all__ = ["run_validation", "write_results", "json_summary", "resolve_device", 
            "ValidationConfig"]
 
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
+# A replica is diverged beyond these multiples of the reference loss and of the theory's spread (see bounds()).
+DIVERGENCE_LOSS_FACTOR = 1e3
+DIVERGENCE_SPREAD_FACTOR = 1e3
+
+
+def divergence_bounds(reference_loss: float | None, predicted_final: np.ndarray) -> DivergenceBounds:
+    """The bounds beyond which a replica counts as diverged: a minibatch loss above
+    ``DIVERGENCE_LOSS_FACTOR`` times the reference loss (at least that many nats above it), and a distance from the
+    reference point above ``DIVERGENCE_SPREAD_FACTOR`` times the spread the theory predicts at the end,
+    sqrt(sum of the finite predicted variances). A missing scale leaves that bound infinite."""
+    loss = np.inf
+    if reference_loss is not None and np.isfinite(reference_loss):
+        loss = max(DIVERGENCE_LOSS_FACTOR * reference_loss, reference_loss + DIVERGENCE_LOSS_FACTOR)
+    finite = predicted_final[np.isfinite(predicted_final) & (predicted_final > 0)]
+    spread = float(np.sqrt(finite.sum())) if finite.size else 0.0
+    displacement = DIVERGENCE_SPREAD_FACTOR * spread if spread > 0 and np.isfinite(spread) else np.inf
+    return DivergenceBounds(loss=float(loss), displacement=float(displacement))
 
 
 def resolve_device(device: str) -> torch.device:
@@ -41,9 +66,9 @@ def resolve_device(device: str) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device cuda was asked for but no CUDA device is available")
+        raise InputError("--device cuda was asked for but no CUDA device is available")
     if device not in ("cpu", "cuda"):
-        raise ValueError(f"device must be auto, cpu or cuda; got {device!r}")
+        raise InputError(f"device must be auto, cpu or cuda; got {device!r}")
     return torch.device(device)
 
 
@@ -60,6 +85,20 @@ def _mean_displacement(ensemble) -> float:
     return float(np.median(np.abs(ensemble.mean[-1]) / spread))
 
 
+def _explain_divergence(summary, ensemble, checkpoints) -> None:
+    """Every undefined metric of a run whose replicas all diverged gets that as its reason."""
+    import dataclasses
+    import math
+
+    dead = next((int(k) for k, live in zip(checkpoints, ensemble.live) if live < 2), None)
+    reason = (f"{ensemble.diverged} of {ensemble.replicas} replicas diverged (fewer than 2 left"
+              + (f" from step {dead})" if dead is not None else ")"))
+    for field in dataclasses.fields(summary):
+        value = getattr(summary, field.name)
+        if value is None or isinstance(value, float) and not math.isfinite(value):
+            summary.undefined[field.name] = reason
+
+
 def run_validation(config: ValidationConfig, module: torch.nn.Module | None = None, dataset: Dataset | None = None,
                    loss=None, task: str | None = None, progress: bool = False) -> ValidationResults:
     """Run the whole pipeline on a preset (``config.preset``) or on a user's ``module`` and ``dataset``.
@@ -72,9 +111,9 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
     torch.manual_seed(config.seed)  # the model's initialisation too
     if module is None or dataset is None:
         if config.preset is None:
-            raise ValueError("give a preset name in the configuration, or a module and a dataset")
+            raise InputError("give a preset name in the configuration, or a module and a dataset")
         if config.preset not in PRESETS:
-            raise ValueError(f"unknown preset {config.preset!r}; choose one of {', '.join(PRESETS)}")
+            raise InputError(f"unknown preset {config.preset!r}; choose one of {', '.join(PRESETS)}")
         preset = PRESETS[config.preset]
         dataset = dataset or preset.data()
         module = module or preset.model()
@@ -104,17 +143,18 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
     params = dict(curvature_noise=stats.curvature_noise, mean_grad=stats.mean_grad, cross=stats.cross)
     runs = []
     for index, lr in enumerate(ensemble_config.lr):
+        k = checkpoints[:, None]
+        predicted = functions.variance(stats.curvature, stats.grad_noise, lr, k, **params)
+        bounds = divergence_bounds(reference.loss, predicted[-1])
         ensemble_start = time.perf_counter()
         ensemble = run_ensemble(model, theta, inputs, targets, stats.eigenvectors, lr, ensemble_config.batch_size,
                                 ensemble_config.replicas, ensemble_config.steps, checkpoints,
                                 ensemble_config.sampling, seed=config.seed + 1 + index, progress=progress,
-                                keep_final=ensemble_config.validity_replicas)
+                                keep_final=ensemble_config.validity_replicas, bounds=bounds)
         ensemble_seconds = time.perf_counter() - ensemble_start
         validity_start = time.perf_counter()
         validity = validity_error(model, theta, stats, ensemble.final_positions, inputs, targets)
         validity_seconds = time.perf_counter() - validity_start
-        k = checkpoints[:, None]
-        predicted = functions.variance(stats.curvature, stats.grad_noise, lr, k, **params)
         langevin = functions.langevin_variance(stats.curvature, stats.grad_noise, lr, k, **params)
         stationary = functions.stationary_variance(stats.curvature, stats.grad_noise, lr, **params)
         regimes = regime_names(functions.regime(stats.curvature, lr, ensemble_config.steps,
@@ -122,12 +162,15 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
         summary, table = summarise(stats.curvature, lr, checkpoints[1:], ensemble.variance[1:], predicted[1:],
                                    langevin[1:], stationary, regimes, ensemble.live[1:], validity)
         summary.diverged_replicas = int(ensemble.diverged)
+        if ensemble.live[-1] < 2:  # the real reason every statistic is undefined
+            _explain_divergence(summary, ensemble, checkpoints)
         summary.ensemble_seconds, summary.validity_seconds = ensemble_seconds, validity_seconds
         summary.mean_displacement_over_spread = _mean_displacement(ensemble)
         runs.append(RunResult(lr=lr, summary=summary, steps=checkpoints.tolist(),
                               measured_variance=ensemble.variance.tolist(), predicted_variance=predicted.tolist(),
                               langevin_variance=langevin.tolist(), stationary_variance=stationary.tolist(),
-                              regimes=regimes, table=table, live_replicas=ensemble.live.tolist()))
+                              regimes=regimes, table=table, live_replicas=ensemble.live.tolist(),
+                              divergence=DivergenceRecord(bounds.loss, bounds.displacement, ensemble.diverged_by)))
     flat_mode_diffusion(runs, stats.curvature, stats.grad_noise)
     statistics = StatisticsRecord(
         method=stats.method, minibatch_factor=stats.factor, grad_noise_offdiagonal=stats.grad_noise_offdiagonal,
@@ -152,7 +195,7 @@ def write_results(results: ValidationResults, out: str | os.PathLike, force: boo
     Raises:
         ValueError: ``out`` exists and ``force`` is false.
     """
-    with atomic_directory(out, force) as staging:
+    with atomic_directory(out, force, kind="validate") as staging:
         results.write(staging)
         if figures:
             from sgdfp.validate.plots import draw_figures

@@ -18,10 +18,12 @@ import types
 import typing
 from typing import Any, Union
 
+from sgdfp.errors import InputError
+
 __all__ = ["ResultError", "to_json", "from_json", "json_name"]
 
 
-class ResultError(ValueError):
+class ResultError(InputError):
     """A result file that does not match its schema; the message names the file and the field."""
 
 

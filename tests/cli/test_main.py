@@ -35,13 +35,29 @@ def test_every_command_is_there_and_knows_how_to_run():
     assert callable(derive_report) and callable(mode_report)
 
 
-def test_an_os_error_is_one_line_and_exit_1(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(build, "build_document", lambda dim, eta_order: Document("x", (), dim, eta_order))
+def test_an_output_that_cannot_be_made_is_refused_before_the_work(tmp_path, capsys, monkeypatch):
+    def never(dim, eta_order):
+        raise AssertionError("the document was built although its output cannot be written")
+
+    monkeypatch.setattr(build, "build_document", never)
     blocker = tmp_path / "file"
     blocker.write_text("")  # the output's parent is a file: the directory cannot be made
-    assert main(["latex", "--out", str(blocker / "doc"), "--dim", "1", "--eta-order", "1"]) == 1
+    assert main(["latex", "--out", str(blocker / "doc"), "--dim", "1", "--eta-order", "1"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("sgdfp: error:") and err.count("\n") == 1
+    assert err.startswith("sgdfp: error: cannot create") and err.count("\n") == 1
+
+
+def test_a_bug_is_one_line_and_exit_1_and_the_traceback_comes_with_debug(tmp_path, capsys, monkeypatch):
+    def broken(dim, eta_order):
+        raise ValueError("a value no user gave")
+
+    monkeypatch.setattr(build, "build_document", broken)
+    assert main(["latex", "--out", str(tmp_path / "doc"), "--dim", "1", "--eta-order", "1"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("sgdfp: internal error: ValueError: a value no user gave") and "--debug" in err
+    assert err.count("\n") == 1 and not (tmp_path / "doc").exists()
+    with pytest.raises(ValueError, match="no user gave"):
+        main(["latex", "--out", str(tmp_path / "doc"), "--dim", "1", "--debug", "--eta-order", "1"])
 
 
 def test_module_entry_point_runs():

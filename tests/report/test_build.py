@@ -129,13 +129,19 @@ def test_bad_input_is_one_line_and_writes_nothing(runs, tmp_path, copy_run, list
     assert {d: listing(d) for d in before} == before
 
 
-def test_force_replaces_an_existing_report(runs, tmp_path, listing):
+def test_force_replaces_an_existing_report_and_nothing_else(runs, tmp_path, listing):
     out = tmp_path / "out"
-    out.mkdir()
+    write_report([runs[0]], out, pdf=False)
     (out / "old.txt").write_text("old")
     written = write_report([runs[1]], out, pdf=False, force=True)
     assert written.html.is_file() and not (out / "old.txt").exists()
     assert listing(tmp_path) == ["out"]  # no staging directory left beside it
+    thesis = tmp_path / "thesis"
+    thesis.mkdir()
+    (thesis / "thesis.txt").write_text("years of work")
+    with pytest.raises(ValueError, match="not an sgdfp output"):
+        write_report([runs[1]], thesis, pdf=False, force=True)
+    assert (thesis / "thesis.txt").read_text() == "years of work"
 
 
 def test_cli_report(runs, tmp_path, capsys):

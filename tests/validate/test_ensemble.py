@@ -25,3 +25,18 @@ def test_diverging_replicas_are_counted():
     V = torch.eye(3, dtype=torch.float64)
     result = run_ensemble(model, model.theta0, dataset.inputs, dataset.targets, V, 50.0, 4, 5, 400, [400], seed=0)
     assert result.diverged == 5 and result.live[-1] == 0
+
+
+def test_huge_but_finite_replicas_count_as_diverged_by_their_bound():
+    from sgdfp.validate.ensemble import DivergenceBounds
+
+    dataset, loss = quadratic_problem(dim=3, samples=60)
+    model = FlatModel(Linear(3), loss=loss)
+    V = torch.eye(3, dtype=torch.float64)
+    # lr 3: every step multiplies a stiff coordinate by about -5, so values grow fast but stay finite for 40 steps
+    free = run_ensemble(model, model.theta0, dataset.inputs, dataset.targets, V, 3.0, 4, 5, 40, [0, 40], seed=0)
+    assert free.diverged == 0 and np.all(np.isfinite(free.variance[-1])) and free.variance[-1].max() > 1e20
+    bounded = run_ensemble(model, model.theta0, dataset.inputs, dataset.targets, V, 3.0, 4, 5, 40, [0, 40], seed=0,
+                           bounds=DivergenceBounds(loss=1e3, displacement=1e3))
+    assert bounded.diverged == 5 and bounded.live.tolist() == [5, 0]
+    assert sum(bounded.diverged_by.values()) == 5 and bounded.diverged_by["non-finite"] == 0

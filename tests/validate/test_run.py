@@ -126,3 +126,16 @@ def test_char_transformer_preset():
     assert results.model.parameters == 1072 and results.statistics.method == "dense"
     assert summary.median_abs_log_ratio_all <= 0.2
     assert abs(summary.diffusive_growth_exponent - 1.0) <= 0.15
+
+
+def test_a_diverging_run_is_a_result_with_reasons_not_an_error(tmp_path, capsys):
+    out = tmp_path / "diverged"
+    assert main(["validate", "--preset", "digits-mlp", "--quick", "--replicas", "4", "--steps", "6", "--lr", "1e4",
+                 "--out", str(out), "--device", "cpu"]) == 0
+    printed = capsys.readouterr().out
+    assert "DIVERGED: 4 of 4 replicas diverged" in printed
+    stored = json.loads((out / "results.json").read_text(), parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+    summary = stored["runs"][0]["summary"]
+    assert summary["median_abs_log_ratio_all"] is None and "diverged" in summary["undefined"]["median_abs_log_ratio_all"]
+    assert stored["runs"][0]["divergence"]["counts"]["loss"] + stored["runs"][0]["divergence"]["counts"][
+        "non-finite"] == 4

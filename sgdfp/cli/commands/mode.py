@@ -190,5 +190,10 @@ def print_mode(report: dict, fmt: str) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
+    from sgdfp.derive import Mode
+    from sgdfp.errors import user_input
+
+    with user_input():  # the parameters together: cross must fit Gamma and D
+        Mode(*(getattr(args, p.keyword) for p in MODE_PARAMETERS))
     report = mode_report(*(getattr(args, p.keyword) for p in MODE_PARAMETERS), steps=args.steps)
     print_mode(report, output_format(args))

@@ -67,6 +67,17 @@ def _percent(fraction: float | None, spec: str) -> str:
     return show(None if fraction is None else 100 * fraction, spec)
 
 
+def _divergence(run_result, replicas: int) -> str:
+    """``"32 of 32 replicas diverged by step 7 (loss 30, non-finite 2)"``."""
+    live = run_result.live_replicas or []
+    dead_at = next((step for step, count in zip(run_result.steps, live) if count < replicas), None)
+    counts = run_result.divergence.counts if run_result.divergence is not None else {}
+    causes = ", ".join(f"{cause} {count}" for cause, count in counts.items() if count)
+    by_step = f" by step {dead_at}" if dead_at is not None else ""
+    return (f"{run_result.summary.diverged_replicas} of {replicas} replicas diverged{by_step}"
+            + (f" ({causes})" if causes else ""))
+
+
 def print_summary(results, out: str) -> None:
     """The lines ``sgdfp validate`` prints about a finished run (:class:`~sgdfp.validate.results.ValidationResults`)."""
     reference = results.reference
@@ -75,6 +86,14 @@ def print_summary(results, out: str) -> None:
     print(f"reference point: loss {show(reference.loss, '.4f')}, |grad L| {show(reference.grad_norm, '.2e')}")
     for run_result in results.runs:
         s = run_result.summary
+        replicas = results.config.ensemble.replicas
+        if run_result.all_diverged:
+            print(f"eta = {run_result.lr}: DIVERGED: {_divergence(run_result, replicas)}; no variance left to "
+                  f"compare (the statistics are null in results.json, with the reason)")
+            continue
+        if s.diverged_replicas:
+            print(f"eta = {run_result.lr}: {_divergence(run_result, replicas)}; the moments are over the "
+                  f"{replicas - s.diverged_replicas} replicas left")
         print(f"eta = {run_result.lr}: log-corr top-48 {show(s.log_corr_top, '.3f')} (stationary formula "
               f"{show(s.stationary_log_corr_top, '.3f')}), all {show(s.log_corr_all, '.3f')}; median |log ratio| "
               f"top {show(s.median_abs_log_ratio_top, '.3f')}, all {show(s.median_abs_log_ratio_all, '.3f')} "
@@ -103,7 +122,7 @@ def print_summary(results, out: str) -> None:
 def run(args: argparse.Namespace) -> None:
     from sgdfp.files import refuse_existing
 
-    refuse_existing(args.out, args.force)  # before torch is even imported
+    refuse_existing(args.out, args.force, kind="validate")  # before torch is even imported
     from sgdfp.validate.run import json_summary, preset_config, run_validation, write_results
 
     config = preset_config(args.preset, quick=args.quick, lr=args.lr, batch_size=args.batch_size,

@@ -49,8 +49,10 @@ def test_no_pdf_says_why(calls, capsys):
 
 
 def test_a_writer_error_is_one_line_and_exit_2(monkeypatch, capsys):
+    from sgdfp.errors import InputError
+
     def refuse(run_dirs, out=None, pdf=True, force=False):
-        raise ValueError("run directory 'nope' does not exist")
+        raise InputError("run directory 'nope' does not exist")
 
     monkeypatch.setattr("sgdfp.report.write_report", refuse)
     assert main(["report", "nope"]) == 2
