@@ -11,11 +11,20 @@ rewrite: the tests hold every displayed form equal to the derived one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import sympy as sp
+
+from sgdfp.derive.inputs import as_basic, as_expr, as_symbol
 
 __all__ = ["display_form", "display_condition"]
 
 LARGE = 40  # operations beyond which an expression is only tidied, not refactored
+
+
+def _as_sympy(value, name: str) -> sp.Basic:
+    """A SymPy object, number or bool (as ``true``/``false``) as a SymPy object; text is refused, never parsed."""
+    return sp.true if value is True else sp.false if value is False else as_basic(value, name)
 
 
 def _negative_terms(expr: sp.Expr) -> int:
@@ -130,12 +139,19 @@ def display_form(expr: sp.Basic, placeholders: dict | None = None) -> sp.Basic:
         expr: the derived expression.
         placeholders: ``{symbol: subexpression}``: where the written-out form holds ``subexpression``
             literally, it shows ``symbol`` instead (the contraction ``q`` for ``1 + eta(...)``).
+
+    Raises:
+        TypeError: text (nothing is parsed), or placeholders that are not ``{Symbol: expression}``.
     """
-    expr = sp.sympify(expr)
+    expr = _as_sympy(expr, "expr")
+    if placeholders is not None and not isinstance(placeholders, Mapping):
+        raise TypeError(f"placeholders must map SymPy Symbols to expressions; got {type(placeholders).__name__}")
+    placeholders = {as_symbol(s, "a placeholder"): as_expr(v, f"the value of placeholder {s}")
+                    for s, v in (placeholders or {}).items()}
     if not isinstance(expr, sp.Expr) or expr.is_number:
         return expr
     base = _explicit_where_short(expr)
-    for symbol, value in (placeholders or {}).items():
+    for symbol, value in placeholders.items():
         base = base.replace(lambda e: e.is_Pow and sp.expand(e.base - value) == 0, lambda e: symbol**e.exp)
     if base.has(sp.Float):  # numbers in place of parameters: nothing to factor, only exponentials to merge
         candidates = [base, _tidy_exponentials(base)]
@@ -205,8 +221,12 @@ def _reduce_relation(relation: sp.Basic, known: dict) -> sp.Basic:
 
 def display_condition(condition: sp.Basic) -> sp.Basic:
     r"""An equal, shorter statement of a conjunction of relations: simple sign conjuncts (:math:`-\lambda < 0`)
-    become :math:`\lambda > 0` once, and the other relations are divided by the factors whose sign they fix."""
-    condition = sp.sympify(condition)
+    become :math:`\lambda > 0` once, and the other relations are divided by the factors whose sign they fix.
+
+    Raises:
+        TypeError: text (nothing is parsed), or anything that is not a SymPy object or a bool.
+    """
+    condition = _as_sympy(condition, "condition")
     if isinstance(condition, sp.Or):
         return sp.Or(*[display_condition(c) for c in condition.args], evaluate=False)
     conjuncts = list(sp.And.make_args(condition))

@@ -23,6 +23,7 @@ of the index positions with its block sizes.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 from functools import cache
 from itertools import product as cartesian
@@ -31,6 +32,8 @@ from typing import Literal
 
 import sympy as sp
 from sympy.utilities.iterables import multiset_partitions
+
+from sgdfp.derive.inputs import as_array, as_expr, as_integer, as_matrix
 
 __all__ = [
     "batch_size",
@@ -49,17 +52,22 @@ num_samples = sp.Symbol("N", positive=True, integer=True)
 
 
 def per_sample_cumulant(k: int) -> sp.Symbol:
-    r"""The symbol :math:`\kappa_k` for the order-k cumulant of one sample's gradient (scalar case)."""
-    return sp.Symbol(f"kappa_{k}")
+    r"""The symbol :math:`\kappa_k` for the order-k cumulant of one sample's gradient (scalar case).
+
+    Raises:
+        ValueError: ``k`` is not a positive integer.
+    """
+    return sp.Symbol(f"kappa_{_check_order(k)}")
 
 
-def _check_order(order: int) -> None:
-    if not isinstance(order, int) or isinstance(order, bool) or order < 1:
+def _check_order(order) -> int:
+    if isinstance(order, bool) or not isinstance(order, numbers.Integral) or order < 1:
         raise ValueError(f"the cumulant order must be a positive integer; got {order!r}")
+    return int(order)
 
 
-def _check_sampling(sampling: str) -> None:
-    if sampling not in ("with", "without"):
+def _check_sampling(sampling) -> None:
+    if not isinstance(sampling, str) or sampling not in ("with", "without"):
         raise ValueError(f"sampling must be 'with' or 'without' (replacement); got {sampling!r}")
 
 
@@ -148,7 +156,7 @@ def minibatch_cumulant(order: int, sampling: Sampling = "with", batch_size: sp.E
     Raises:
         ValueError: bad order or sampling, or numbers with :math:`b > N` without replacement.
     """
-    _check_order(order)
+    order = _check_order(order)
     _check_sampling(sampling)
     if order == 1:
         value = per_sample_cumulant(1)
@@ -160,12 +168,12 @@ def minibatch_cumulant(order: int, sampling: Sampling = "with", batch_size: sp.E
 def _substitute(value, sampling, b, n):
     subs = {}
     if b is not None:
-        b = sp.sympify(b)
+        b = as_expr(b, "batch_size")
         if b.is_number and not (b.is_integer and b >= 1):
             raise ValueError(f"batch_size must be a positive integer; got {b}")
         subs[batch_size] = b
     if n is not None:
-        n = sp.sympify(n)
+        n = as_expr(n, "num_samples")
         if n.is_number and not (n.is_integer and n >= 1):
             raise ValueError(f"num_samples must be a positive integer; got {n}")
         subs[num_samples] = n
@@ -187,24 +195,38 @@ def minibatch_cumulant_tensor(per_sample: Mapping[int, sp.Array], order: int, sa
 
     Args:
         per_sample: ``{k: tensor}``, the per-sample joint cumulant tensors of rank ``k`` for every
-            ``k`` the result needs (``2..order``; with replacement only ``order``).
+            ``k`` the result needs (``2..order``; with replacement only ``order``): SymPy arrays or
+            matrices, or nested lists of numbers and expressions.
         order: :math:`n \ge 2`.
         sampling, batch_size, num_samples: as in :func:`minibatch_cumulant`.
 
     Returns:
         A symmetric array of rank ``order``; each product :math:`\prod_j\kappa_{k_j}` of the scalar
         formula becomes the sum over set partitions of the index positions into blocks of sizes
-        :math:`k_j`, divided by their number.
+        :math:`k_j`, divided by their number. Where the cumulant vanishes identically (a full batch
+        without replacement, or :math:`N = 2b` at order 3) it is the array of zeros.
+
+    Raises:
+        TypeError: ``per_sample`` is not a mapping of integer ranks to tensors, or holds text.
+        ValueError: bad order, sampling or sizes (as in :func:`minibatch_cumulant`), tensors that are
+            not square of their rank over one dimension, or a rank the result needs is missing.
     """
-    _check_order(order)
+    order = _check_order(order)
     if order < 2:
         raise ValueError("tensor cumulants start at order 2 (the order-1 cumulant is the mean gradient)")
-    scalar = minibatch_cumulant(order, sampling, batch_size, num_samples)
-    tensors = {k: sp.ImmutableDenseNDimArray(v) for k, v in per_sample.items()}
-    dims = {t.shape[0] for t in tensors.values()}
+    if not isinstance(per_sample, Mapping):
+        raise TypeError(f"per_sample must map ranks k to per-sample cumulant tensors; got {type(per_sample).__name__}")
+    tensors = {as_integer(k, "a rank of per_sample", minimum=2): as_array(v, f"the per-sample tensor of rank {k}")
+               for k, v in per_sample.items()}
+    if not tensors:
+        raise ValueError("per_sample must hold at least one per-sample cumulant tensor (it sets the dimension)")
+    dims = {t.shape[0] if t.rank() else 0 for t in tensors.values()}
     if len(dims) != 1 or any(t.shape != (t.shape[0],) * k for k, t in tensors.items()):
         raise ValueError("per-sample cumulants must be square tensors of rank k over one dimension")
     d = dims.pop()
+    scalar = minibatch_cumulant(order, sampling, batch_size, num_samples)
+    if scalar == 0:  # e.g. a full batch without replacement: the minibatch mean does not fluctuate
+        return sp.ImmutableDenseNDimArray([sp.Integer(0)] * d**order, (d,) * order)
     kappas = [per_sample_cumulant(k) for k in range(2, order + 1)]
     terms = sp.Poly(scalar, *kappas).terms()
     by_type: dict[tuple[int, ...], list] = {}
@@ -232,7 +254,17 @@ def minibatch_covariance(per_sample_cov, sampling: Sampling = "with", batch_size
     r"""Per-step covariance :math:`\Sigma` of the minibatch gradient from the per-sample :math:`\Sigma_1`.
 
     :math:`\Sigma_1/b` with replacement, :math:`\Sigma_1\frac{N-b}{b(N-1)}` without (derived).
+
+    Args:
+        per_sample_cov: :math:`\Sigma_1`, a square SymPy matrix or list of rows of numbers and expressions.
+        sampling, batch_size, num_samples: as in :func:`minibatch_cumulant`.
+
+    Raises:
+        TypeError: text anywhere in the arguments.
+        ValueError: a matrix that is not square; bad sampling or sizes.
     """
-    matrix = sp.ImmutableMatrix(per_sample_cov)
+    matrix = as_matrix(per_sample_cov, "per_sample_cov")
+    if not matrix.is_square:
+        raise ValueError(f"per_sample_cov must be a square matrix; got shape {matrix.shape}")
     factor = minibatch_cumulant(2, sampling, batch_size, num_samples) / per_sample_cumulant(2)
     return (sp.simplify(factor) * matrix).as_immutable()

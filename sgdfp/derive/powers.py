@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import sympy as sp
 
+from sgdfp.derive.inputs import as_expr, as_matrix, refuse_text
+
 __all__ = ["PowerDivDiff", "ExpDivDiff", "triangular_power", "triangular_exp"]
 
 
@@ -37,7 +39,16 @@ def _divided_difference(f, nodes: list[sp.Expr]) -> sp.Expr:
     return (_divided_difference(f, nodes[:-1]) - _divided_difference(f, nodes[1:])) / (nodes[0] - nodes[-1])
 
 
-class PowerDivDiff(sp.Function):
+class _NoText:
+    """Arguments checked before SymPy's ``Function`` sympifies them (which would ``eval`` a string)."""
+
+    def __new__(cls, *args, **options):
+        for i, arg in enumerate(args):
+            refuse_text(arg, f"argument {i} of {cls.__name__}")
+        return super().__new__(cls, *args, **options)
+
+
+class PowerDivDiff(_NoText, sp.Function):
     r"""``PowerDivDiff(k, u_0, ..., u_m)``: the divided difference of :math:`x \mapsto x^k` at :math:`x_i = 1 + u_i`.
 
     ``PowerDivDiff(k, u)`` is :math:`(1 + u)^k`; ``PowerDivDiff(k, 0, v)`` is :math:`((1+v)^k - 1)/v`.
@@ -68,7 +79,7 @@ class PowerDivDiff(sp.Function):
     _sgdfp_latex = _latex  # the divided-difference notation in sgdfp's printer too
 
 
-class ExpDivDiff(sp.Function):
+class ExpDivDiff(_NoText, sp.Function):
     r"""``ExpDivDiff(t, b_0, ..., b_m)``: the divided difference of :math:`x \mapsto e^{tx}` at the nodes :math:`b_i`."""
 
     @classmethod
@@ -102,8 +113,8 @@ def _paths(i: int, j: int):
             yield (i, *rest)
 
 
-def _apply(A: sp.Matrix, divided_difference) -> sp.Matrix:
-    A = sp.Matrix(A)
+def _apply(A, divided_difference) -> sp.Matrix:
+    A = sp.Matrix(as_matrix(A, "the matrix"))
     n = A.shape[0]
     if A.shape != (n, n) or any(A[i, j] != 0 for i in range(n) for j in range(i + 1, n)):
         raise ValueError("expected a square lower-triangular matrix")
@@ -120,10 +131,22 @@ def _apply(A: sp.Matrix, divided_difference) -> sp.Matrix:
 
 
 def triangular_power(A: sp.Matrix, k: sp.Expr) -> sp.Matrix:
-    r""":math:`A^k` for lower-triangular :math:`A`, entries in :class:`PowerDivDiff` form (Opitz's formula)."""
+    r""":math:`A^k` for lower-triangular :math:`A`, entries in :class:`PowerDivDiff` form (Opitz's formula).
+
+    Raises:
+        TypeError: text in ``A`` or ``k`` (nothing is parsed).
+        ValueError: ``A`` is not square and lower triangular.
+    """
+    k = as_expr(k, "the power k")
     return _apply(A, lambda diag: PowerDivDiff(k, *[sp.factor(sp.expand(d - 1)) for d in diag]))
 
 
 def triangular_exp(B: sp.Matrix, t: sp.Expr) -> sp.Matrix:
-    r""":math:`e^{Bt}` for lower-triangular :math:`B`, entries in :class:`ExpDivDiff` form."""
+    r""":math:`e^{Bt}` for lower-triangular :math:`B`, entries in :class:`ExpDivDiff` form.
+
+    Raises:
+        TypeError: text in ``B`` or ``t``.
+        ValueError: ``B`` is not square and lower triangular.
+    """
+    t = as_expr(t, "the time t")
     return _apply(B, lambda diag: ExpDivDiff(t, *[sp.factor(d) for d in diag]))

@@ -3,11 +3,15 @@ r"""Printing in the notation of the field: LaTeX, and compact plain text for ter
 Derivatives print as :math:`\partial_{\theta_1}\partial_{\theta_2}[\dots]`, undefined functions
 (the loss :math:`L`, the density :math:`P`, covariance entries :math:`\Sigma_{12}`) print without
 their argument lists, and symbols keep SymPy's Greek names (``eta`` -> :math:`\eta`).
+
+:func:`latex` and :func:`text` print SymPy objects and refuse text (a string is never parsed: that would
+be ``eval``); the sides of :func:`align` may be LaTeX text, which is copied into the block as it is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
@@ -68,9 +72,30 @@ def _complexity(expr: sp.Basic) -> tuple:
     return len(expr.free_symbols), sp.count_ops(expr), sp.default_sort_key(expr)
 
 
+def _printable(expr, what: str):
+    """A SymPy object or number to print; text is refused (printing it as \\texttt would hide a mistake)."""
+    if isinstance(expr, (str, bytes, bytearray)):
+        raise TypeError(f"{what}() prints SymPy expressions, not text ({expr!r}); build the expression with "
+                        f"sympy.Symbol (LaTeX text goes into align() as a side as it is)")
+    if not isinstance(expr, (sp.Basic, sp.MatrixBase, sp.NDimArray, numbers.Number)):
+        raise TypeError(f"{what}() prints SymPy expressions; got {type(expr).__name__}")
+    return expr
+
+
 def latex(expr: sp.Basic, **settings) -> str:
-    r"""LaTeX of a SymPy expression in sgdfp's notation (:math:`\partial_{\theta_i}`, bare :math:`L`)."""
-    return SgdfpLatexPrinter(settings).doprint(expr)
+    r"""LaTeX of a SymPy expression in sgdfp's notation (:math:`\partial_{\theta_i}`, bare :math:`L`).
+
+    Args:
+        expr: a SymPy object (or a number).
+        settings: SymPy's LaTeX printer settings (``symbol_names={symbol: "LaTeX"}``, ...).
+
+    Raises:
+        TypeError: text, or an object that is not a SymPy object or number; an unknown setting.
+    """
+    names = settings.get("symbol_names")
+    if names is not None and not (isinstance(names, Mapping) and all(isinstance(v, str) for v in names.values())):
+        raise TypeError(f"symbol_names maps SymPy symbols to their LaTeX (text); got {type(names).__name__}")
+    return SgdfpLatexPrinter(settings).doprint(_printable(expr, "latex"))
 
 
 def align(equations: Iterable[Sequence], starred: bool = True) -> str:
@@ -83,15 +108,30 @@ def align(equations: Iterable[Sequence], starred: bool = True) -> str:
 
     Returns:
         The LaTeX block, e.g. ``\begin{align*} P_{k+1} - P_k &= ... \end{align*}``.
+
+    Raises:
+        TypeError: ``equations`` or a row given as text, a relation that is not text, a side that is
+            neither text nor a SymPy object.
+        ValueError: a row of other than two or three entries.
     """
+    if isinstance(equations, (str, bytes)) or not isinstance(equations, Iterable):
+        raise TypeError("equations must be an iterable of (lhs, rhs) or (lhs, relation, rhs) rows")
+    if not isinstance(starred, bool):
+        raise TypeError(f"starred must be True or False; got {starred!r}")
     env = "align*" if starred else "align"
 
     def tex(side):
-        return side if isinstance(side, str) else latex(side)
+        return side if isinstance(side, str) else latex(side)  # text is LaTeX already; never parsed
 
     lines = []
     for row in equations:
+        if isinstance(row, (str, bytes)) or not isinstance(row, Sequence):
+            raise TypeError(f"each row of align() is (lhs, rhs) or (lhs, relation, rhs); got {row!r}")
+        if len(row) not in (2, 3):
+            raise ValueError(f"each row of align() is (lhs, rhs) or (lhs, relation, rhs); got {len(row)} entries")
         lhs, relation, rhs = (row[0], "=", row[1]) if len(row) == 2 else row
+        if not isinstance(relation, str):
+            raise TypeError(f"the relation of a row is LaTeX text such as '=' or r'\\propto'; got {relation!r}")
         if isinstance(rhs, (list, tuple)):
             parts = [tex(t) for t in rhs] or ["0"]
             line = f"{tex(lhs)} &{relation} {parts[0]}"
@@ -121,5 +161,9 @@ class SgdfpStrPrinter(StrPrinter):
 
 
 def text(expr: sp.Basic) -> str:
-    """Compact plain text of an expression: ``d_theta_1(eta*P*d_theta_1(L))``."""
-    return SgdfpStrPrinter().doprint(expr)
+    """Compact plain text of an expression: ``d_theta_1(eta*P*d_theta_1(L))``.
+
+    Raises:
+        TypeError: text, or an object that is not a SymPy object or number.
+    """
+    return SgdfpStrPrinter().doprint(_printable(expr, "text"))

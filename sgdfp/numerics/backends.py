@@ -11,6 +11,7 @@ A new backend (say JAX) is a subclass registered with :func:`register_backend`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -107,12 +108,16 @@ class NumpyBackend(ArrayBackend):
         return isinstance(value, np.ndarray)
 
     def asarrays(self, *values, like=None) -> list:
+        if like is not None and not isinstance(like, np.ndarray):
+            raise TypeError(f"like must be a numpy array or None; got {type(like).__name__}")
         return [np.asarray(v, dtype=np.float64) for v in values]
 
     def broadcast(self, *values) -> list:
         return list(np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in values)))
 
     def asarray(self, value, device=None):
+        if device not in (None, "cpu"):
+            raise ValueError(f"the numpy backend runs on the CPU; got device {device!r}")
         return np.asarray(value, dtype=np.float64)
 
     def sort(self, array, axis: int = -1):
@@ -251,7 +256,16 @@ BACKENDS: tuple[str, ...] = tuple(_REGISTRY)
 
 
 def register_backend(name: str, factory: Callable[[], ArrayBackend]) -> None:
-    """Make ``factory()`` available as backend ``name`` (in :data:`BACKENDS`)."""
+    """Make ``factory()`` available as backend ``name`` (in :data:`BACKENDS`).
+
+    Raises:
+        ValueError: ``name`` is not a plain name (letters, digits, ``_`` and ``-``: ``"jax"``).
+        TypeError: ``factory`` is not callable (a class or function that returns an :class:`ArrayBackend`).
+    """
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", name):
+        raise ValueError(f"a backend name is letters, digits, '_' and '-', such as 'jax'; got {name!r}")
+    if not callable(factory):
+        raise TypeError(f"factory must be callable and return an ArrayBackend; got {type(factory).__name__}")
     global BACKENDS
     _REGISTRY[name] = factory
     BACKENDS = tuple(_REGISTRY)

@@ -19,6 +19,7 @@ unpickled).
 from __future__ import annotations
 
 import builtins
+import numbers
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -26,6 +27,7 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pytorch import TorchPrinter
 
+from sgdfp.derive.inputs import as_basic, refuse_text
 from sgdfp.numerics import stable
 from sgdfp.numerics.backends import BACKENDS, check_backend, get_backend
 
@@ -97,6 +99,13 @@ class CompiledFunction:
 
     def __init__(self, function: Callable, args: tuple[sp.Symbol, ...], exprs: tuple[sp.Expr, ...],
                  backend: str, source: str, several: bool):
+        if not callable(function):
+            raise TypeError(f"function must be callable (compile() builds CompiledFunctions); got {function!r}")
+        if not all(isinstance(a, sp.Symbol) for a in args) or not all(isinstance(e, sp.Basic) for e in exprs):
+            raise TypeError("args must be SymPy Symbols and exprs SymPy expressions (use compile())")
+        check_backend(backend)
+        if not isinstance(source, str) or not isinstance(several, bool):
+            raise TypeError("source is the generated code (text, kept for reading) and several a bool")
         self._function, self.args, self.exprs = function, args, exprs
         self.backend, self.source, self._several = backend, source, several
         self._names = [str(a) for a in args]
@@ -137,19 +146,20 @@ def _identifier(i: int) -> sp.Symbol:
     return sp.Symbol(f"_a{i}")
 
 
-def _prepare_exprs(exprs) -> tuple[sp.Expr, ...]:
+def _prepare_exprs(exprs) -> tuple[sp.Basic, ...]:
     # binomial(k, m) from all-confluent divided differences: a polynomial in k
     def expand_binomial(e):
         return e.replace(lambda x: isinstance(x, sp.binomial) and x.args[1].is_Integer,
                          lambda x: sp.expand_func(x))
-    return tuple(expand_binomial(sp.sympify(e)) for e in exprs)
+    return tuple(expand_binomial(as_basic(e, "each expression")) for e in exprs)
 
 
 def compile(exprs, args: Sequence[sp.Symbol], backend: str = "numpy") -> CompiledFunction:  # noqa: A001
     r"""Compile one expression or several (sharing common subexpressions) into a vectorised function.
 
     Args:
-        exprs: a SymPy expression, or a sequence of them.
+        exprs: a SymPy expression (or a number), or a list or tuple of them; never text, which would
+            have to be parsed (``eval``) -- build expressions with ``sympy.Symbol`` instead.
         args: the argument symbols, in call order; every free symbol of ``exprs`` must be among them.
         backend: ``"numpy"`` or ``"torch"``.
 
@@ -158,7 +168,7 @@ def compile(exprs, args: Sequence[sp.Symbol], backend: str = "numpy") -> Compile
 
     Raises:
         ValueError: unknown backend, a free symbol missing from ``args``, repeated arguments.
-        TypeError: an argument that is not a Symbol.
+        TypeError: text or another non-SymPy object among ``exprs``, an argument that is not a Symbol.
 
     Example:
         >>> x, y = sp.symbols("x y")
@@ -167,10 +177,16 @@ def compile(exprs, args: Sequence[sp.Symbol], backend: str = "numpy") -> Compile
         array([2., 5.])
     """
     check_backend(backend)
-    several = not isinstance(exprs, sp.Basic)
+    refuse_text(exprs, "exprs")
+    several = not isinstance(exprs, (sp.Basic, numbers.Number))
+    if several and not isinstance(exprs, (list, tuple)):
+        raise TypeError(f"exprs must be a SymPy expression or a list or tuple of them; got {type(exprs).__name__}")
     exprs = _prepare_exprs(exprs if several else [exprs])
     if isinstance(args, sp.Basic):
         args = [args]
+    refuse_text(args, "args")
+    if not isinstance(args, (list, tuple)):
+        raise TypeError(f"args must be a list or tuple of SymPy Symbols; got {type(args).__name__}")
     args = tuple(args)
     for a in args:
         if not isinstance(a, sp.Symbol):

@@ -45,7 +45,7 @@ def _check_finite(name: str, value) -> None:
         except (TypeError, ValueError):
             raise TypeError(f"{name} must be a number or an array of numbers; got {type(value).__name__}") from None
     if bad:
-        raise ValueError(f"{name} has NaN or infinite entries")
+        raise ValueError(f"{name} has NaN or infinite entries; it must be finite")
 
 
 def _check_domain(name: str, value) -> None:
@@ -53,9 +53,9 @@ def _check_domain(name: str, value) -> None:
     domain = parameter.domain if parameter is not None else ("nonnegative" if name == "var0" else "real")
     data = value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value, dtype=np.float64)
     if domain == "nonnegative" and np.any(data < 0):
-        raise ValueError(f"{name} is a variance and cannot be negative")
+        raise ValueError(f"{name} is a variance and cannot be negative; got {data.min():g}")
     if domain == "positive" and np.any(data <= 0):
-        raise ValueError(f"{name} must be positive")
+        raise ValueError(f"{name} must be positive; got {data.min():g}")
 
 
 @cache
@@ -87,8 +87,14 @@ def _regime_expression(dynamics: Dynamics, with_curvature_noise: bool) -> tuple[
 
 
 def regime_names(codes) -> np.ndarray:
-    """Regime names (``"confined"``, ...) for the integer codes :meth:`ModeFunctions.regime` returns."""
+    """Regime names (``"confined"``, ...) for the integer codes :meth:`ModeFunctions.regime` returns.
+
+    Raises:
+        ValueError: codes that are not integers in ``0..len(REGIMES) - 1`` (text included).
+    """
     codes = codes.detach().cpu().numpy() if hasattr(codes, "detach") else np.asarray(codes)
+    if codes.dtype.kind not in "iuf" or not np.all(np.isin(codes, np.arange(len(REGIMES)))):
+        raise ValueError(f"regime codes are integers in 0..{len(REGIMES) - 1}; got {codes!r}")
     return np.asarray(REGIMES, dtype=object)[codes.astype(np.int64)]
 
 
@@ -116,9 +122,19 @@ class ModeFunctions:
         return f"ModeFunctions({self.backend!r}, {self.dynamics.name!r})"
 
     def function(self, quantity: str, present: frozenset = frozenset()) -> CompiledFunction:
-        """The compiled function of one quantity for the given set of present optional parameters."""
-        if quantity not in _QUANTITIES:
+        """The compiled function of one quantity for the given set of present optional parameters.
+
+        Raises:
+            ValueError: an unknown quantity or optional parameter name.
+            TypeError: ``present`` is not a set of names.
+        """
+        if not isinstance(quantity, str) or quantity not in _QUANTITIES:
             raise ValueError(f"unknown quantity {quantity!r}; choose one of {', '.join(_QUANTITIES)}")
+        if not isinstance(present, (set, frozenset)):
+            raise TypeError(f"present must be a set of optional parameter names; got {type(present).__name__}")
+        if not present <= set(_OPTIONAL):
+            raise ValueError(f"unknown optional parameter(s) {sorted(map(repr, present - set(_OPTIONAL)))}; "
+                             f"allowed: {', '.join(_OPTIONAL)}")
         expr, args = _expression(self.dynamics, quantity, frozenset(present))
         return compile(expr, args, self.backend)
 
@@ -132,8 +148,9 @@ class ModeFunctions:
             _check_domain(name, value)
         _check_finite("k", k)
         steps = k.detach().cpu().numpy() if hasattr(k, "detach") else np.asarray(k, dtype=np.float64)
-        if np.any(steps < 0) or np.any(steps != np.round(steps)):
-            raise ValueError("the step k must be a non-negative integer")
+        bad = (steps < 0) | (steps != np.round(steps))
+        if np.any(bad):
+            raise ValueError(f"the step k must be a non-negative integer; got {float(steps[bad].ravel()[0]):g}")
         present = frozenset(name for name, value in optional.items() if not _is_zero(value))
         function = self.function(quantity, present)
         values = [curvature, grad_noise, lr, k] + [optional[name] for name in _OPTIONAL if name in present]
@@ -170,8 +187,14 @@ class ModeFunctions:
             _check_finite(name, value)
             _check_domain(name, value)
         horizon = np.inf if horizon is None else horizon
-        if np.any(np.asarray(horizon, dtype=np.float64) <= 0):
-            raise ValueError(f"horizon must be a positive number of steps; got {horizon!r}")
+        if hasattr(horizon, "detach"):  # a torch tensor
+            steps = horizon.detach().cpu().numpy()
+        elif isinstance(horizon, (str, bytes)) or np.asarray(horizon).dtype.kind in "USO":
+            raise TypeError(f"horizon must be a number or an array of numbers, not text or objects; got {horizon!r}")
+        else:
+            steps = np.asarray(horizon, dtype=np.float64)
+        if np.any(np.isnan(steps)) or np.any(steps <= 0):
+            raise ValueError(f"horizon must be a positive number of steps (inf for none); got {horizon!r}")
         with_noise = not _is_zero(curvature_noise)
         expr, args = _regime_expression(self.dynamics, with_noise)
         values = [curvature, lr, horizon] + ([curvature_noise] if with_noise else [])

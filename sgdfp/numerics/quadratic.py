@@ -31,6 +31,7 @@ instance when :math:`H` and :math:`C` commute and there is no curvature noise); 
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,8 @@ __all__ = ["QuadraticModel", "ModeDecomposition", "pair_cross_covariance", "offd
 
 
 def _matrix(value, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be an array of numbers, not text ({value!r})")
     try:
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
@@ -53,13 +56,33 @@ def _matrix(value, name: str, shape: tuple[int, ...]) -> np.ndarray:
     return array
 
 
+def _number(value, name: str) -> float:
+    """A finite real number as a float: text (never parsed), NaN and infinity are refused."""
+    if isinstance(value, (str, bytes, bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {type(value).__name__} {value!r}")
+    number = float(value)
+    if not np.isfinite(number):
+        raise ValueError(f"{name} must be finite; got {value!r}")
+    return number
+
+
 def pair_cross_covariance(lam_a: float, lam_b: float, cov_ab: float, lr: float, k: float | None = None,
                           cov0: float = 0.0) -> float:
     r"""Exact covariance of two modes with gradient-noise covariance :math:`\tilde C_{ab}` (no curvature noise).
 
     ``k=None`` gives the stationary value :math:`\eta\tilde C_{ab}/(\lambda_a + \lambda_b - \eta\lambda_a\lambda_b)`
     (``nan`` when :math:`|r| \ge 1`).
+
+    Raises:
+        TypeError: an argument that is not a real number (text is never parsed).
+        ValueError: NaN or infinite values, :math:`\eta \le 0`, a negative step.
     """
+    lam_a, lam_b, cov_ab, lr, cov0 = (_number(v, n) for v, n in ((lam_a, "lam_a"), (lam_b, "lam_b"),
+                                                                 (cov_ab, "cov_ab"), (lr, "lr"), (cov0, "cov0")))
+    if lr <= 0:
+        raise ValueError(f"lr must be positive; got {lr}")
+    if k is not None and _number(k, "k") < 0:
+        raise ValueError(f"the step k cannot be negative; got {k}")
     r_expr, s_expr, (la, lb, c) = pair_recursion()
     values = {la: lam_a, lb: lam_b, c: cov_ab, eta: lr}
     r, s = float(r_expr.subs(values)), float(s_expr.subs(values))
@@ -115,15 +138,18 @@ class QuadraticModel:
 
     def __init__(self, hessian, grad_cov, lr: float, curvature_noise=None, mean_grad=None, cross=None, *,
                  dynamics: Dynamics | str | None = None):
-        H = np.asarray(hessian, dtype=float) if np.ndim(hessian) == 2 else None
-        if H is None or H.shape[0] != H.shape[1] or H.shape[0] == 0:
-            raise ValueError(f"hessian must be a non-empty square matrix; got shape {np.shape(hessian)}")
+        if isinstance(hessian, (str, bytes)):
+            raise TypeError(f"hessian must be a square matrix of numbers, not text ({hessian!r})")
+        shape = np.shape(hessian)
+        if len(shape) != 2 or shape[0] != shape[1] or shape[0] == 0:
+            raise ValueError(f"hessian must be a non-empty square matrix (d x d, d >= 1); got shape {shape}")
+        H = _matrix(hessian, "hessian", shape)
         self.dynamics = get_dynamics(dynamics)
         if self.dynamics not in (SGD, LANGEVIN):
             raise ValueError(f"QuadraticModel evaluates SGD and Langevin dynamics; got {self.dynamics.name!r}")
         d = H.shape[0]
         self.dim = d
-        self.hessian = _matrix(H, "hessian", (d, d))
+        self.hessian = H
         if not np.allclose(self.hessian, self.hessian.T, rtol=1e-10, atol=1e-12):
             raise ValueError("hessian must be symmetric")
         self.grad_cov = _matrix(grad_cov, "grad_cov", (d, d))
@@ -131,9 +157,13 @@ class QuadraticModel:
             raise ValueError("grad_cov must be symmetric")
         if np.linalg.eigvalsh(self.grad_cov).min() < -1e-10 * max(1.0, np.abs(self.grad_cov).max()):
             raise ValueError("grad_cov must be positive semi-definite")
-        if isinstance(lr, (bool, np.bool_)) or not (isinstance(lr, (int, float, np.integer, np.floating))
-                                                    and np.isfinite(lr) and lr > 0):
-            raise ValueError(f"lr must be a positive number; got {lr!r}")
+        if isinstance(lr, (str, bytes)):
+            raise TypeError(f"lr must be a positive number, not text ({lr!r})")
+        # a number, numpy scalar or 0-d array of numbers
+        number = isinstance(lr, (int, float, np.integer, np.floating)) or (
+            isinstance(lr, np.ndarray) and lr.ndim == 0 and lr.dtype.kind in "iuf")
+        if isinstance(lr, (bool, np.bool_)) or not (number and np.isfinite(lr) and lr > 0):
+            raise ValueError(f"lr must be a positive finite number; got {lr!r}")
         self.lr = float(lr)
         self.curvature_noise = None if curvature_noise is None else _matrix(curvature_noise, "curvature_noise",
                                                                               (d, d, d, d))
@@ -142,7 +172,9 @@ class QuadraticModel:
         if self.curvature_noise is not None:
             variances = np.einsum("ijij->ij", self.curvature_noise)
             if np.any(variances < 0):
-                raise ValueError("curvature_noise holds variances Var(H_B,ij) on its diagonal; they cannot be negative")
+                i, j = (int(n) for n in np.argwhere(variances < 0)[0])
+                raise ValueError(f"curvature_noise[i, j, i, j] = Var(H_B,ij) is a variance and cannot be negative; "
+                                 f"got {variances[i, j]:g} at i, j = {i}, {j}")
 
     def under(self, dynamics: Dynamics | str) -> QuadraticModel:
         """The same model under another dynamics."""
@@ -170,6 +202,10 @@ class QuadraticModel:
         ``squared_drift=False`` drops the middle term: the per-step Langevin model (the default under
         Langevin dynamics).
         """
+        d = self.dim
+        mean, second = _matrix(mean, "mean", (d,)), _matrix(second, "second", (d, d))
+        if squared_drift is not None and not isinstance(squared_drift, (bool, np.bool_)):
+            raise TypeError(f"squared_drift must be True, False or None; got {squared_drift!r}")
         if squared_drift is None:
             squared_drift = self.dynamics is SGD
         eta_, H, gbar = self.lr, self.hessian, self.mean_grad
@@ -316,10 +352,13 @@ class QuadraticModel:
         Without curvature noise or cross terms, the closed form of :func:`pair_cross_covariance`;
         otherwise the full covariance rotated into the eigenbasis.
         """
-        decomposition = self.modes()
         for index in (a, b):
-            if not (isinstance(index, (int, np.integer)) and 0 <= index < self.dim):
+            if isinstance(index, (bool, np.bool_)) or not (isinstance(index, (int, np.integer))
+                                                           and 0 <= index < self.dim):
                 raise ValueError(f"mode index must be in 0..{self.dim - 1}; got {index!r}")
+        if k is not None and (isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)) or k < 0):
+            raise ValueError(f"k must be a non-negative integer or None (stationary); got {k!r}")
+        decomposition = self.modes()
         if self.curvature_noise is None and self.cross is None:
             lam = decomposition.eigenvalues
             return pair_cross_covariance(lam[a], lam[b], decomposition.rotated_grad_cov[a, b], self.lr, k)
@@ -331,6 +370,15 @@ class QuadraticModel:
 
 
 def offdiagonal_fraction(matrix: np.ndarray) -> float:
-    r""":math:`\|\mathrm{offdiag}\,M\|_F / \|M\|_F` (0 for the zero matrix)."""
+    r""":math:`\|\mathrm{offdiag}\,M\|_F / \|M\|_F` (0 for the zero matrix).
+
+    Raises:
+        TypeError: text; ValueError: not a square matrix of finite numbers.
+    """
+    if isinstance(matrix, (str, bytes)):
+        raise TypeError(f"matrix must be an array of numbers, not text ({matrix!r})")
+    matrix = _matrix(matrix, "matrix", np.shape(matrix))
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"matrix must be a square matrix; got shape {matrix.shape}")
     total = np.linalg.norm(matrix)
     return float(np.linalg.norm(matrix - np.diag(np.diag(matrix))) / total) if total > 0 else 0.0

@@ -51,7 +51,31 @@ class QuadraticSimulation:
     samples: dict = field(default_factory=dict)
 
 
+def _numbers(name: str, value) -> np.ndarray:
+    """A parameter as a float64 array: text (never parsed), NaN and infinity are refused."""
+    if isinstance(value, (str, bytes)) or np.asarray(value).dtype.kind in "USO":
+        raise TypeError(f"{name} must be a number or an array of numbers, not text or objects; got {value!r}")
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number or an array of numbers; got {type(value).__name__}") from None
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} has NaN or infinite entries; it must be finite")
+    return array
+
+
+def _check_options(sampler, keep_samples, max_moment=1) -> None:
+    if isinstance(max_moment, (bool, np.bool_)) or not isinstance(max_moment, (int, np.integer)) or max_moment < 1:
+        raise ValueError(f"max_moment must be a positive integer; got {max_moment!r}")
+    if sampler is not None and not callable(sampler):
+        raise TypeError(f"sampler must be a function sampler(normal, shape) or None; got {type(sampler).__name__}")
+    if not isinstance(keep_samples, (bool, np.bool_)):
+        raise TypeError(f"keep_samples must be True or False; got {keep_samples!r}")
+
+
 def _check_steps(steps) -> np.ndarray:
+    if isinstance(steps, (str, bytes)) or np.asarray(steps).dtype.kind not in "iuf":
+        raise TypeError(f"steps must be non-negative integers; got {steps!r}")
     steps = np.atleast_1d(np.asarray(steps))
     if steps.ndim != 1 or steps.size == 0 or not np.all(np.equal(np.mod(steps, 1), 0)) or np.any(steps < 0):
         raise ValueError(f"steps must be non-negative integers; got {steps!r}")
@@ -59,7 +83,7 @@ def _check_steps(steps) -> np.ndarray:
 
 
 def _check_chains(chains) -> int:
-    if not isinstance(chains, (int, np.integer)) or chains < 2:
+    if isinstance(chains, (bool, np.bool_)) or not isinstance(chains, (int, np.integer)) or chains < 2:
         raise ValueError(f"chains must be an integer >= 2; got {chains!r}")
     return int(chains)
 
@@ -84,14 +108,22 @@ def simulate_mode(curvature, grad_noise, lr, steps: Sequence[int], *, curvature_
         keep_samples: also return the chains' states at the requested steps.
 
     Raises:
-        ValueError: negative variances, an impossible ``cross``, bad steps, chains, backend or device.
+        TypeError: text (never parsed) or objects where numbers belong; a sampler that is not callable.
+        ValueError: NaN or infinite parameters, negative variances, an impossible ``cross``, bad steps,
+            chains, ``max_moment``, backend or device.
     """
     arrays = get_backend(check_backend(backend))
-    rng = arrays.random(seed, device)
+    names = ("curvature", "grad_noise", "lr", "curvature_noise", "mean_grad", "cross", "mean0", "var0")
+    values = [_numbers(n, v) for n, v in zip(names, (curvature, grad_noise, lr, curvature_noise, mean_grad, cross,
+                                                      mean0, var0))]
     checkpoints = _check_steps(steps)
     chains = _check_chains(chains)
-    params = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in
-                                   (curvature, grad_noise, lr, curvature_noise, mean_grad, cross, mean0, var0)))
+    _check_options(sampler, keep_samples, max_moment)
+    rng = arrays.random(seed, device)
+    try:
+        params = np.broadcast_arrays(*values)
+    except ValueError:
+        raise ValueError(f"the parameters' shapes do not broadcast together: {[v.shape for v in values]}") from None
     lam, d, eta, gamma, gbar, rho, m0, v0 = params
     if np.any(d < 0) or np.any(gamma < 0) or np.any(v0 < 0):
         raise ValueError("grad_noise, curvature_noise and var0 are variances and cannot be negative")
@@ -155,23 +187,36 @@ def simulate_quadratic(hessian, grad_cov, lr: float, steps: Sequence[int], *, cu
 
     The noise :math:`(\operatorname{vec}\Xi, \zeta)` of :math:`H_B = H + \Xi`, :math:`g_B = \bar g + \zeta`
     is Gaussian with covariance :math:`\begin{pmatrix}\Gamma & \rho\\ \rho^\top & C\end{pmatrix}`
-    (parameters as in :class:`sgdfp.derive.QuadraticModel`), or drawn by
+    (parameters as in :class:`sgdfp.numerics.QuadraticModel`), or drawn by
     ``sampler(normal, chains) -> (Xi, zeta)`` with shapes ``(chains, d, d)`` and ``(chains, d)``.
+
+    Raises:
+        TypeError: text (never parsed) or objects where numbers belong; a sampler that is not callable.
+        ValueError: NaN or infinite parameters, wrong shapes, a Hessian that is not symmetric, a joint
+            noise covariance that is not positive semi-definite, :math:`\eta \le 0`, bad steps, chains,
+            backend or device.
     """
     arrays = get_backend(check_backend(backend))
-    rng = arrays.random(seed, device)
-    checkpoints = _check_steps(steps)
-    chains = _check_chains(chains)
-    H = np.asarray(hessian, dtype=np.float64)
-    if H.ndim != 2 or H.shape[0] != H.shape[1] or not np.allclose(H, H.T):
-        raise ValueError("hessian must be a symmetric square matrix")
+    H = _numbers("hessian", hessian)
+    if H.ndim != 2 or H.shape[0] != H.shape[1] or H.shape[0] == 0 or not np.allclose(H, H.T):
+        raise ValueError("hessian must be a non-empty symmetric square matrix")
     dim = H.shape[0]
-    C = np.asarray(grad_cov, dtype=np.float64)
+    C = _numbers("grad_cov", grad_cov)
     if C.shape != (dim, dim):
         raise ValueError(f"grad_cov must have shape {(dim, dim)}; got {C.shape}")
-    gbar = np.zeros(dim) if mean_grad is None else np.asarray(mean_grad, dtype=np.float64)
-    gamma = np.zeros((dim,) * 4) if curvature_noise is None else np.asarray(curvature_noise, dtype=np.float64)
-    rho = np.zeros((dim,) * 3) if cross is None else np.asarray(cross, dtype=np.float64)
+    if isinstance(lr, (bool, np.bool_)) or _numbers("lr", lr).ndim != 0 or not float(lr) > 0:
+        raise ValueError(f"lr must be a positive number; got {lr!r}")
+    gbar = np.zeros(dim) if mean_grad is None else _numbers("mean_grad", mean_grad)
+    gamma = np.zeros((dim,) * 4) if curvature_noise is None else _numbers("curvature_noise", curvature_noise)
+    rho = np.zeros((dim,) * 3) if cross is None else _numbers("cross", cross)
+    for name, array, shape in (("mean_grad", gbar, (dim,)), ("curvature_noise", gamma, (dim,) * 4),
+                               ("cross", rho, (dim,) * 3)):
+        if array.shape != shape:
+            raise ValueError(f"{name} must have shape {shape}; got {array.shape}")
+    checkpoints = _check_steps(steps)
+    chains = _check_chains(chains)
+    _check_options(sampler, keep_samples)
+    rng = arrays.random(seed, device)
     joint = np.block([[gamma.reshape(dim * dim, dim * dim), rho.reshape(dim * dim, dim)],
                       [rho.reshape(dim * dim, dim).T, C]])
     values, vectors = np.linalg.eigh((joint + joint.T) / 2)

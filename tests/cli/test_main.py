@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from sgdfp.cli import UsageError, build_parser, derive_report, main, mode_report
-from sgdfp.document import Document, build
+from sgdfp.document import build
 
 
 @pytest.mark.parametrize("argv, message", [

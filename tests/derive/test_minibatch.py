@@ -110,3 +110,41 @@ def test_minibatch_covariance():
 def test_bad_minibatch_inputs(kwargs, message):
     with pytest.raises(ValueError, match=message):
         minibatch_cumulant(**kwargs)
+
+
+SIX = POPULATION + [(Fraction(-5, 2), Fraction(2))]  # N = 6, so that b = 3 is half the population
+
+
+@pytest.mark.parametrize("order, batch", [(3, 3), (2, 6), (3, 6), (4, 6)])
+def test_vanishing_cumulants_are_zero_tensors_as_enumeration_gives(order, batch):
+    """Without replacement the order-3 cumulant vanishes at b = N/2 and every cumulant at b = N; the tensor is
+    then an array of zeros (it used to raise KeyError), as the enumeration of every batch says."""
+    means, weights = _enumerate(batch, "without", SIX)
+    derived = minibatch_cumulant_tensor(_population_tensors(order, SIX), order, "without", batch, len(SIX))
+    assert derived.shape == (2,) * order
+    for idx in product(range(2), repeat=order):
+        assert _joint_cumulant(means, weights, idx) == 0 and derived[idx] == 0
+
+
+def test_order_four_at_half_the_population_does_not_vanish():
+    """The order-3 zero at b = N/2 is special to order 3: order 4 there matches enumeration and is not zero."""
+    means, weights = _enumerate(3, "without", SIX)
+    derived = minibatch_cumulant_tensor(_population_tensors(4, SIX), 4, "without", 3, 6)
+    exact = {idx: sp.Rational(_joint_cumulant(means, weights, idx)) for idx in product(range(2), repeat=4)}
+    assert all(derived[idx] == value for idx, value in exact.items()) and any(exact.values())
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: minibatch_cumulant(2, batch_size="4"), TypeError, "batch_size must be a number .* not text"),
+    (lambda: minibatch_cumulant(2, "without", 4, num_samples="10"), TypeError, "num_samples .* not text"),
+    (lambda: minibatch_covariance([["1", 0], [0, 1]]), TypeError, "every entry of per_sample_cov .* not text"),
+    (lambda: minibatch_covariance([[1, 0, 0], [0, 1, 0]]), ValueError, "square"),
+    (lambda: minibatch_cumulant_tensor({2: [["1", 0], [0, 1]]}, 2), TypeError, "tensor of rank 2 .* not text"),
+    (lambda: minibatch_cumulant_tensor({"2": [[1, 0], [0, 1]]}, 2), TypeError, "rank of per_sample .* not text"),
+    (lambda: minibatch_cumulant_tensor("kappa_2", 2), TypeError, "per_sample must map ranks"),
+    (lambda: minibatch_cumulant_tensor({}, 2, "without", 4, 4), ValueError, "at least one per-sample"),
+    (lambda: per_sample_cumulant("2"), ValueError, "positive integer"),
+])
+def test_text_is_refused_not_parsed(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -34,3 +34,17 @@ def test_triangular_exponential_equals_the_matrix_exponential():
     structured = triangular_exp(B, t).applyfunc(lambda e: e.doit())
     assert (structured - (B * t).exp()).evalf(30).norm() < 1e-25
     assert sp.simplify(ExpDivDiff(t, 0, 0).doit() - t) == 0
+
+
+def test_text_is_refused_before_sympy_could_parse_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    payload = "__import__('os').system('touch PWNED')"
+    for call in (lambda: PowerDivDiff(payload, 0), lambda: ExpDivDiff(1, payload),
+                 lambda: triangular_power(sp.eye(2), payload), lambda: triangular_exp([[payload, 0], [0, 1]], 1)):
+        with pytest.raises(TypeError, match="not text"):
+            call()
+    assert not (tmp_path / "PWNED").exists()
+    with pytest.raises(ValueError, match="lower-triangular"):
+        triangular_power([[1, 2], [0, 1]], 3)
+    # nested lists of numbers are a matrix: [[1, 0], [2, 3]]^2 = [[1, 0], [8, 9]]
+    assert triangular_power([[1, 0], [2, 3]], 2).applyfunc(lambda e: e.doit()) == sp.Matrix([[1, 0], [8, 9]])

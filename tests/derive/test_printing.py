@@ -1,5 +1,6 @@
 """LaTeX and plain-text output."""
 
+import pytest
 import sympy as sp
 
 from sgdfp.derive import align, discrete_fokker_planck, latex, modified_equation, symbolic_sgd, text
@@ -46,3 +47,21 @@ def test_modified_equation_and_update_latex():
     assert "b_{1} &=" in sme.latex() and r"\eta \Sigma_{11}" in sme.latex()
     assert r"\theta_{1}^{(k+1)}" in update.latex()
     assert "_{1}_" not in update.latex()  # no double subscripts
+
+
+def test_text_is_printed_by_align_as_latex_and_refused_by_latex_and_text(tmp_path, monkeypatch):
+    """align() copies LaTeX sides verbatim (never parsed); latex() and text() print SymPy objects only."""
+    monkeypatch.chdir(tmp_path)
+    payload = "__import__('os').system('touch PWNED')"
+    x = sp.Symbol("x")
+    assert align([(payload, x), ("b", r"\propto", [payload, x])]).count(payload) == 2
+    for printer in (latex, text):
+        with pytest.raises(TypeError, match=r"prints SymPy expressions, not text"):
+            printer(payload)
+    with pytest.raises(TypeError, match="symbol_names maps SymPy symbols"):
+        latex(x, symbol_names="x")
+    for rows, error, message in ((payload, TypeError, "iterable of"), ([payload], TypeError, "each row"),
+                                 ([("a",)], ValueError, "got 1 entries"), ([("a", 1, x)], TypeError, "relation")):
+        with pytest.raises(error, match=message):
+            align(rows)
+    assert not (tmp_path / "PWNED").exists()

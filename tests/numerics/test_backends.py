@@ -41,3 +41,16 @@ def test_a_registered_backend_is_found(monkeypatch):
     register_backend("numpy-again", backends.NumpyBackend)
     assert "numpy-again" in backends.BACKENDS and isinstance(get_backend("numpy-again"), backends.NumpyBackend)
     get_backend.cache_clear()
+
+
+def test_a_backend_needs_a_plain_name_and_a_factory():
+    with pytest.raises(ValueError, match="letters, digits"):
+        register_backend("__import__('os')", backends.NumpyBackend)
+    with pytest.raises(TypeError, match="factory must be callable"):
+        register_backend("other", "NumpyBackend")
+    assert "other" not in BACKENDS
+    numpy = get_backend("numpy")
+    with pytest.raises(ValueError, match="runs on the CPU"):
+        numpy.asarray([1.0], device="cuda")
+    with pytest.raises(TypeError, match="like must be a numpy array"):
+        numpy.asarrays([1.0], like="float32")

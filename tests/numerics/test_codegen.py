@@ -42,3 +42,19 @@ def test_compile_errors_are_clear():
         mode_functions("cupy")
     with pytest.raises(TypeError, match="unknown keyword"):
         mode_functions("numpy").variance(1.0, 1.0, 0.1, 5, gamma=0.3)
+
+
+def test_expressions_are_sympy_objects_never_text(tmp_path, monkeypatch):
+    """compile() refuses text anywhere in its expressions: sympify would run it (the payload of the issue)."""
+    monkeypatch.chdir(tmp_path)
+    payload = "__import__('os').system('touch PWNED')"
+    x = sp.Symbol("x")
+    for exprs in (payload, [payload], [x, payload], (x**2, b"x")):
+        with pytest.raises(TypeError, match="not text"):
+            compile(exprs, [x])
+    with pytest.raises(TypeError, match="args .*not text"):
+        compile(x, "x")
+    with pytest.raises(TypeError, match="list or tuple"):
+        compile({x}, [x])
+    assert not (tmp_path / "PWNED").exists()
+    assert np.array_equal(compile(2, [x])(np.zeros(3)), [2.0, 2.0, 2.0])  # a number is a constant expression

@@ -150,6 +150,12 @@ def test_langevin_dynamics_compiles_the_ornstein_uhlenbeck_variance():
     (lambda f: f.stationary_variance(1.0, 1.0, 0.1, var0=-1.0), "cannot be negative"),
     (lambda f: f.regime(1.0, 0.1, 0), "horizon"),
     (lambda f: f.variance("1", 1.0, 0.1, 10), "number or an array"),
+    (lambda f: f.variance(1.0, 1.0, 0.1, 10, var0=["0.5"]), "var0 must be a number or an array of numbers, not text"),
+    (lambda f: f.regime(1.0, 0.1, "100"), "horizon must be a number or an array of numbers, not text"),
+    (lambda f: f.regime(1.0, 0.1, float("nan")), "horizon must be a positive number"),
+    (lambda f: f.function("variance", "var0"), "present must be a set"),
+    (lambda f: f.function("variance", {"gamma"}), "unknown optional parameter"),
+    (lambda f: f.function("__import__('os')"), "unknown quantity"),
 ])
 def test_bad_arguments_are_refused_not_returned_as_numbers(call, message):
     with pytest.raises((ValueError, TypeError), match=message):

@@ -177,3 +177,28 @@ def test_bad_quadratic_models_are_refused():
     assert QuadraticModel(np.eye(2), np.eye(2), np.float64(0.1)).lr == 0.1
     with pytest.raises(ValueError, match="SGD and Langevin"):
         QuadraticModel(np.eye(2), np.eye(2), 0.1, dynamics="sme2")
+
+
+def test_pair_and_step_arguments_are_numbers_never_text(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    payload = "__import__('os').system('touch PWNED')"
+    for call in (lambda: pair_cross_covariance(payload, 0.5, 0.2, 0.1), lambda: pair_cross_covariance(1, 0.5, 0.2, 0.1,
+                                                                                                      k=payload),
+                 lambda: QuadraticModel(payload, np.eye(1), 0.1), lambda: QuadraticModel(np.eye(1), np.eye(1), payload),
+                 lambda: QuadraticModel(np.eye(1), np.eye(1), 0.1).step(payload, np.eye(1))):
+        with pytest.raises(TypeError, match="not text|real number"):
+            call()
+    assert not (tmp_path / "PWNED").exists()
+    model = QuadraticModel(np.eye(2), np.eye(2), 0.1)
+    with pytest.raises(ValueError, match="mean must have shape"):
+        model.step(np.zeros(3), np.eye(2))
+    with pytest.raises(TypeError, match="squared_drift must be True, False or None"):
+        model.step(np.zeros(2), np.eye(2), squared_drift="no")
+    with pytest.raises(ValueError, match="lr must be positive"):
+        pair_cross_covariance(1.0, 0.5, 0.2, -0.1)
+    with pytest.raises(ValueError, match="k must be a non-negative integer or None"):
+        model.cross_covariance(0, 1, k=2.5)
+    cov = 0.0  # the two-mode map iterated by hand: Cov' = (1 - eta lambda_a)(1 - eta lambda_b) Cov + eta^2 C_ab
+    for _ in range(7):
+        cov = 0.9 * 0.95 * cov + 0.1**2 * 0.2
+    assert pair_cross_covariance(np.float64(1.0), 0.5, 0.2, 0.1, k=np.int64(7)) == pytest.approx(cov, rel=1e-13)

@@ -126,3 +126,30 @@ def test_cuda_simulation_agrees_with_the_formula():
                         backend="torch", device="cuda")
     predicted = mode_functions("numpy").variance(1.0, 2.0, 0.3, 50, curvature_noise=0.5)
     assert abs(sim.variance[0] - predicted) < Z * sim.standard_error["variance"][0]
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: simulate_mode(float("nan"), 1.0, 0.1, steps=[1]), ValueError, "curvature has NaN or infinite"),
+    (lambda: simulate_mode(1.0, 1.0, 0.1, steps=[1], mean0=float("inf")), ValueError, "mean0 has NaN or infinite"),
+    (lambda: simulate_mode("1", 1.0, 0.1, steps=[1]), TypeError, "curvature must be a number .* not text"),
+    (lambda: simulate_mode(1.0, 1.0, 0.1, steps="10"), TypeError, "steps must be non-negative integers"),
+    (lambda: simulate_mode(1.0, 1.0, 0.1, steps=[1], max_moment=0), ValueError, "max_moment"),
+    (lambda: simulate_mode(1.0, 1.0, 0.1, steps=[1], sampler="gauss"), TypeError, "sampler must be a function"),
+    (lambda: simulate_mode(1.0, 1.0, 0.1, steps=[1], keep_samples="yes"), TypeError, "keep_samples"),
+    (lambda: simulate_mode([1.0, 2.0], [1.0, 2.0, 3.0], 0.1, steps=[1]), ValueError, "do not broadcast"),
+    (lambda: simulate_quadratic(np.eye(2), np.eye(2), float("nan"), steps=[1]), ValueError, "lr has NaN"),
+    (lambda: simulate_quadratic(np.eye(2), np.eye(2), -0.1, steps=[1]), ValueError, "lr must be a positive"),
+    (lambda: simulate_quadratic(np.eye(2), [[1.0, np.inf], [np.inf, 1.0]], 0.1, steps=[1]), ValueError,
+     "grad_cov has NaN"),
+    (lambda: simulate_quadratic(np.eye(2), np.eye(2), 0.1, steps=[1], mean_grad=[0.0]), ValueError,
+     r"mean_grad must have shape \(2,\)"),
+])
+def test_nan_infinite_and_text_parameters_are_refused(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_overflow_to_infinity_counts_as_diverged():
+    """eta lambda = 30: |1 - eta h| ~ 29 per step, so float64 overflows within ~250 steps; every chain is counted."""
+    sim = simulate_mode(1.0, 1.0, 30.0, steps=[0, 400], chains=100, seed=0)
+    assert sim.diverged[0] == 0 and sim.diverged[1] == 100

@@ -8,6 +8,7 @@ from sgdfp.validate import (
     ALPHABET,
     MLP,
     CharTransformer,
+    Dataset,
     DataUnavailable,
     load_digits,
     load_fashion_mnist,
@@ -41,3 +42,36 @@ def test_missing_data_is_a_clear_error(tmp_path):
 def test_reference_models_have_the_published_sizes():
     assert sum(p.numel() for p in MLP(36, 8, 10).parameters()) == 386
     assert sum(p.numel() for p in CharTransformer(30, 8, 16).parameters()) == 1072
+
+
+def test_loader_arguments_are_checked_before_anything_is_read(tmp_path):
+    (tmp_path / "a-file").write_text("x")
+    for call, error, message in (
+        (lambda: load_text(str(tmp_path)), DataUnavailable, "is a directory"),
+        (lambda: load_text(sequences=True), TypeError, "sequences must be a positive integer"),
+        (lambda: load_text(context="16"), TypeError, "context must be a positive integer"),
+        (lambda: load_text(seed="0"), TypeError, "seed must be an integer"),
+        (lambda: load_text(3), TypeError, "source must be a path"),
+        (lambda: load_mnist(pool=0), ValueError, "pool must be None .* from 1 to 28"),
+        (lambda: load_mnist(pool="6"), ValueError, "pool must be None"),
+        (lambda: load_fashion_mnist(tmp_path, split="validation"), ValueError, "split must be 'train' or 'test'"),
+        (lambda: load_fashion_mnist(tmp_path / "a-file"), DataUnavailable, "is a file, not a directory"),
+    ):
+        with pytest.raises(error, match=message):
+            call()
+
+
+def test_a_dataset_is_checked_when_it_is_made():
+    x, y = torch.zeros(4, 2), torch.zeros(4, dtype=torch.int64)
+    assert len(Dataset("toy", x, y, 2, "classification", "here")) == 4
+    for kwargs, error, message in (
+        (dict(inputs="x"), TypeError, "Dataset.inputs must be a torch tensor"),
+        (dict(targets=torch.zeros(3)), ValueError, "one row per sample"),
+        (dict(num_classes="2"), TypeError, "num_classes must be an integer"),
+        (dict(num_classes=-1), ValueError, "cannot be negative"),
+        (dict(task="regression"), ValueError, "task must be one of 'classification', 'next-token'"),
+        (dict(name=3), TypeError, "Dataset.name is text"),
+    ):
+        fields = dict(name="toy", inputs=x, targets=y, num_classes=2, task="classification", source="here") | kwargs
+        with pytest.raises(error, match=message):
+            Dataset(**fields)

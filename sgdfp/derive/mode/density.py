@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
+from sgdfp.derive.inputs import as_expr, as_integer, as_symbol
+
 __all__ = ["StationaryDensity", "stationary_density", "integrate_drift_ratio"]
 
 
@@ -34,10 +36,26 @@ class StationaryDensity:
     langevin_density: sp.Expr
     langevin_tail_exponent: sp.Expr
 
+    def __post_init__(self):
+        # the densities are compiled by lambdify, which would run text as code: SymPy objects only
+        as_symbol(self.variable, "variable")
+        for name in ("density", "tail_exponent", "langevin_density", "langevin_tail_exponent"):
+            as_expr(getattr(self, name), name)
+
     def variance(self, langevin: bool = False, dps: int = 30) -> float:
-        """Variance by numerical quadrature (numeric parameters only); ``nan`` when infinite."""
+        """Variance by numerical quadrature (numeric parameters only); ``nan`` when infinite.
+
+        Raises:
+            TypeError: ``langevin`` not a bool, ``dps`` not an integer.
+            ValueError: ``dps`` below 5; a density with free parameters besides the variable.
+        """
+        if not isinstance(langevin, bool):
+            raise TypeError(f"langevin must be True or False; got {langevin!r}")
+        dps = as_integer(dps, "dps", minimum=5)
         density = self.langevin_density if langevin else self.density
         tail = self.langevin_tail_exponent if langevin else self.tail_exponent
+        if (density.free_symbols | tail.free_symbols) - {self.variable}:
+            raise ValueError("the variance by quadrature needs a density with numeric parameters")
         if tail != sp.oo and not sp.sympify(tail > 3):
             return float("nan")
         f = sp.lambdify(self.variable, density, "mpmath")
@@ -54,7 +72,12 @@ def integrate_drift_ratio(ratio: sp.Expr, y: sp.Symbol) -> sp.Expr:
     For a mode :math:`M_1` is linear and :math:`M_2` quadratic in ``y``. SymPy's ``integrate`` returns 0
     (wrongly) for :math:`(ay + b)/(cy^2 + dy + e)` with symbolic coefficients, so that case is split by
     hand into :math:`\tfrac{a}{2c}\log(cy^2 + dy + e)` plus the arctangent of the remainder; anything
-    else goes to ``integrate``. The result is checked by differentiation in the tests."""
+    else goes to ``integrate``. The result is checked by differentiation in the tests.
+
+    Raises:
+        TypeError: text (never parsed), or ``y`` not a Symbol.
+    """
+    ratio, y = as_expr(ratio, "ratio"), as_symbol(y, "y")
     numerator, denominator = sp.fraction(sp.cancel(ratio))
     if numerator.is_polynomial(y) and denominator.is_polynomial(y):
         top, bottom = sp.Poly(numerator, y), sp.Poly(denominator, y)
@@ -91,7 +114,13 @@ def stationary_density(series_pair, substitute, variable: sp.Symbol, y: sp.Symbo
         series_pair: the two :class:`~sgdfp.derive.KramersMoyalSeries`, generic parameters.
         substitute: maps a generic expression to the mode's values.
         variable: the symbol of the returned densities; ``y`` the series' state variable.
+
+    Raises:
+        TypeError: ``substitute`` not callable, ``variable`` or ``y`` not a Symbol.
     """
+    if not callable(substitute):
+        raise TypeError(f"substitute must be a function of an expression; got {type(substitute).__name__}")
+    variable, y = as_symbol(variable, "variable"), as_symbol(y, "y")
     out = []
     for series in series_pair:
         # exact rationals for floats: SymPy's rational integration fails on inexact coefficients

@@ -29,6 +29,7 @@ import sympy as sp
 from sympy.codegen.cfunctions import expm1
 
 from sgdfp.derive.fokker_planck import kramers_moyal
+from sgdfp.derive.inputs import as_expr, as_integer, as_matrix
 from sgdfp.derive.mode.parameters import y
 from sgdfp.derive.mode.update import mode_update, moment_matrix
 from sgdfp.derive.modified import modified_equation
@@ -54,6 +55,14 @@ def _centred(A: sp.Matrix, continuous: bool) -> sp.ImmutableMatrix:
         rows = [[1, 0, 0, 0], [A[1, 0], A[1, 1], 0, 0], [A[1, 0] ** 2, 2 * A[1, 0] * A[1, 1], A[1, 1] ** 2, 0],
                 [A[2, 0] - A[1, 0] ** 2, A[2, 1] - 2 * A[1, 0] * A[1, 1], A[2, 2] - A[1, 1] ** 2, A[2, 2]]]
     return sp.ImmutableMatrix(rows).applyfunc(lambda e: sp.factor(sp.expand(e)))
+
+
+def _system(matrix, k, lr, numeric: bool = False) -> tuple[sp.ImmutableMatrix, sp.Expr | int, sp.Expr]:
+    """The arguments of a propagator checked: a SymPy matrix, a step (a non-negative integer when numeric), a rate.
+
+    Text is refused in each (a TypeError), never parsed."""
+    step = as_integer(k, "the step k", minimum=0) if numeric else as_expr(k, "the step k")
+    return as_matrix(matrix, "matrix"), step, as_expr(lr, "lr")
 
 
 def _mp(value: sp.Expr) -> mpmath.mpf:
@@ -115,6 +124,7 @@ class Dynamics(ABC):
 
     def fixed_point(self, raw: sp.Matrix) -> tuple[sp.Expr, sp.Expr]:
         """(mean, variance) at the fixed point of the raw system (``nan`` where it is singular)."""
+        raw = as_matrix(raw, "raw")
         linear = raw[1:, 1:] if self.continuous else raw[1:, 1:] - sp.eye(2)
         if linear.det() == 0:
             return sp.nan, sp.nan
@@ -156,15 +166,18 @@ class DiscreteSGD(Dynamics):
         return sp.factor(self.raw_matrix()[2, 2])
 
     def propagator(self, matrix, k, lr):
+        matrix, k, lr = _system(matrix, k, lr)
         return triangular_power(matrix, k)
 
     def numeric_propagator(self, matrix, k, lr):
+        matrix, k, lr = _system(matrix, k, lr, numeric=True)
         with mpmath.workdps(PRECISION):
             P = mpmath.matrix([[_mp(x) for x in row] for row in matrix.tolist()]) ** int(k)
             return sp.Matrix(4, 4, [sp.Float(P[i, j], PRECISION) for i in range(4) for j in range(4)])
 
     def stationary_condition(self, raw, offset):
-        return sp.sympify(offset < 0)  # q < 1; then |1 - eta lambda| < 1 too, so the mean settles
+        as_matrix(raw, "raw")
+        return sp.sympify(as_expr(offset, "offset") < 0)  # q < 1; then |1 - eta lambda| < 1 too, so the mean settles
 
 
 class ModifiedEquationDynamics(Dynamics):
@@ -194,15 +207,19 @@ class ModifiedEquationDynamics(Dynamics):
         return sp.exp(self.growth_rate())
 
     def propagator(self, matrix, k, lr):
+        matrix, k, lr = _system(matrix, k, lr)
         return triangular_exp(matrix, lr * k)
 
     def numeric_propagator(self, matrix, k, lr):
+        matrix, k, lr = _system(matrix, k, lr, numeric=True)
         with mpmath.workdps(PRECISION):
             t = _mp(lr) * int(k)
             P = mpmath.expm(mpmath.matrix([[_mp(x) * t for x in row] for row in matrix.tolist()]))
             return sp.Matrix(4, 4, [sp.Float(P[i, j], PRECISION) for i in range(4) for j in range(4)])
 
     def stationary_condition(self, raw, offset):
+        raw = as_matrix(raw, "raw")
+        as_expr(offset, "offset")
         return sp.And(raw[1, 1] < 0, raw[2, 2] < 0)  # both moment decay rates negative
 
 

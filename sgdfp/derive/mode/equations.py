@@ -64,6 +64,23 @@ class Equation:
     names: dict = field(default_factory=dict, compare=False, hash=False)
     substitutions: dict = field(default_factory=dict, compare=False, hash=False)
 
+    def __post_init__(self):
+        # the left side, relation and note are LaTeX/prose text; the right side is a SymPy object, never text
+        for name in ("name", "group", "lhs", "relation", "note", "display"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"Equation.{name} is text; got {getattr(self, name)!r}")
+        for name in ("rhs", "derived"):
+            value = getattr(self, name)
+            if not isinstance(value, sp.Basic) and not (name == "derived" and value is None):
+                raise TypeError(f"Equation.{name} must be a SymPy expression or condition (text is never parsed); "
+                                f"got {type(value).__name__} {value!r}")
+        if not isinstance(self.names, dict) or not all(isinstance(k, sp.Symbol) and isinstance(v, str)
+                                                       for k, v in self.names.items()):
+            raise TypeError("Equation.names maps SymPy Symbols to their LaTeX names (text)")
+        if not isinstance(self.substitutions, dict) or not all(
+                isinstance(k, sp.Symbol) and isinstance(v, sp.Basic) for k, v in self.substitutions.items()):
+            raise TypeError("Equation.substitutions maps placeholder Symbols to SymPy expressions")
+
     @property
     def label(self) -> str:
         """The display this line belongs to (its own name unless given)."""
@@ -91,6 +108,11 @@ class EquationGroup:
     key: str
     title: str
     intro: str
+
+    def __post_init__(self):
+        for name in ("key", "title", "intro"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"EquationGroup.{name} is text; got {getattr(self, name)!r}")
 
 
 GROUPS: dict[str, EquationGroup] = {g.key: g for g in (
@@ -152,7 +174,17 @@ def mode_equations(mode: Mode, moment_order: int = 2) -> tuple[Equation, ...]:
     Args:
         mode: the mode; its parameters set which terms appear (zero mean gradient: no stationary mean).
         moment_order: the highest moment of the recursion shown.
+
+    Raises:
+        TypeError: ``mode`` is not a :class:`~sgdfp.derive.Mode`, ``moment_order`` not an integer.
+        ValueError: ``moment_order`` below 1.
     """
+    from sgdfp.derive.inputs import as_integer
+    from sgdfp.derive.mode.mode import Mode
+
+    if not isinstance(mode, Mode):
+        raise TypeError(f"mode must be a sgdfp.derive.Mode; got {type(mode).__name__}")
+    moment_order = as_integer(moment_order, "moment_order", minimum=1)
     key = (tuple(mode.given.items()), mode.dynamics, moment_order)
     if key not in _CATALOGUES:
         _CATALOGUES[key] = _derive_equations(mode, moment_order)
@@ -242,5 +274,8 @@ def _derive_equations(mode: Mode, moment_order: int) -> tuple[Equation, ...]:
 
 def align_equations(equations: Iterable[Equation]) -> str:
     """The equations as one ``align*`` block, in order."""
+    equations = list(equations) if not isinstance(equations, str) else equations
+    if isinstance(equations, str) or not all(isinstance(e, Equation) for e in equations):
+        raise TypeError("align_equations() takes Equation objects (mode_equations(mode) gives them)")
     return align((e.lhs, e.relation, e.rhs_latex()) for e in equations)
 

@@ -21,12 +21,13 @@ cancellation, and matrix powers run at 50 digits, so that a nearly flat mode
 
 from __future__ import annotations
 
+import numbers
 from typing import TYPE_CHECKING
 
 import sympy as sp
 
 from sgdfp.derive.fokker_planck import discrete_fokker_planck
-from sgdfp.derive.inputs import as_expr
+from sgdfp.derive.inputs import as_expr, as_symbol, refuse_text
 from sgdfp.derive.mode.density import StationaryDensity, stationary_density
 from sgdfp.derive.mode.dynamics import LANGEVIN, SGD, SME2, Dynamics, get_dynamics, raw_discrete_matrix
 from sgdfp.derive.mode.parameters import MODE_PARAMETERS, D, Gamma, lam, rho, y
@@ -51,7 +52,7 @@ class DiffusionCoefficient:
     """
 
     def __init__(self, per_time: sp.Expr, per_step: sp.Expr):
-        self.per_time, self.per_step = per_time, per_step
+        self.per_time, self.per_step = as_expr(per_time, "per_time"), as_expr(per_step, "per_step")
 
     def __repr__(self) -> str:
         return f"DiffusionCoefficient(per_time={self.per_time}, per_step={self.per_step})"
@@ -116,7 +117,17 @@ class Mode:
     def from_estimates(cls, curvature: float, grad_noise: float, lr: float, curvature_noise: float = 0.0,
                        mean_grad: float = 0.0, cross: float = 0.0, *, dynamics: Dynamics | str | None = None) -> Mode:
         r"""A numeric mode from measured or rotated statistics, whose rounding can leave a variance a hair
-        below zero or :math:`\rho^2` a hair above :math:`\Gamma D`: both are clipped to the valid range."""
+        below zero or :math:`\rho^2` a hair above :math:`\Gamma D`: both are clipped to the valid range.
+
+        Raises:
+            TypeError: text (nothing is parsed) or another value that is not a number.
+            ValueError: as for :class:`Mode` (NaN or infinite values, :math:`\eta \le 0`).
+        """
+        for name, value in (("curvature", curvature), ("grad_noise", grad_noise), ("lr", lr),
+                            ("curvature_noise", curvature_noise), ("mean_grad", mean_grad), ("cross", cross)):
+            refuse_text(value, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"{name} must be a real number (an estimate); got {type(value).__name__} {value!r}")
         grad_noise, curvature_noise = max(float(grad_noise), 0.0), max(float(curvature_noise), 0.0)
         # a hair inside sqrt(Gamma D), whose square can round above Gamma D
         bound = (grad_noise * curvature_noise) ** 0.5 * (1 - 1e-12)
@@ -149,8 +160,14 @@ class Mode:
         return f"Mode({values}{suffix})"
 
     def substitute(self, expr) -> sp.Expr:
-        """A generic expression (in the parameter symbols) with this mode's values."""
-        return sp.sympify(expr).xreplace(self.values)
+        """A generic expression or matrix (in the parameter symbols) with this mode's values.
+
+        Raises:
+            TypeError: text (never parsed) or anything that is not a SymPy object or number.
+        """
+        if not isinstance(expr, (sp.Basic, sp.MatrixBase)):
+            expr = as_expr(expr, "expr")
+        return expr.xreplace(self.values)
 
     def _number(self, value: sp.Expr) -> sp.Expr:
         """A result as the caller expects it: 15-digit floats when the mode was given floats."""
@@ -255,10 +272,14 @@ class Mode:
         """
         if not self.numeric:
             raise ValueError(f"the regime needs numeric parameters; got {self!r}")
-        if horizon is not None and (not isinstance(horizon, (int, float)) or isinstance(horizon, bool)
+        refuse_text(horizon, "horizon")
+        if horizon is not None and (not isinstance(horizon, numbers.Real) or isinstance(horizon, bool)
                                     or not horizon > 0 or horizon != horizon):
             raise ValueError(f"horizon must be a positive number of steps; got {horizon!r}")
-        T = sp.oo if horizon is None or horizon == float("inf") else sp.Rational(horizon)
+        if horizon is None or horizon == float("inf"):
+            T = sp.oo
+        else:  # the exact value of the number given (a numpy scalar included)
+            T = sp.Integer(int(horizon)) if isinstance(horizon, numbers.Integral) else sp.Rational(float(horizon))
         code = regime_rule().subs({lam: self.values[lam], growth: self.growth_offset(), horizon_symbol: T})
         return regime_name(code)
 
@@ -295,12 +316,18 @@ class Mode:
         :math:`\propto (D + (\lambda^2 + \Gamma)y^2)^{-1 - \lambda/(\eta(\lambda^2 + \Gamma))}`, a power
         law with tail exponent :math:`2 + 2\lambda/(\eta(\lambda^2 + \Gamma))`: its variance is finite
         exactly when :math:`q < 1`, and then equals the exact stationary variance of the map.
+
+        Args:
+            variable: the SymPy Symbol of the returned densities (the mode coordinate ``y`` by default).
+
+        Raises:
+            TypeError: ``variable`` is not a Symbol (a name given as text is never parsed).
         """
+        variable = y if variable is None else as_symbol(variable, "variable")
         P = sp.Function("P")(y)
         series = (discrete_fokker_planck(mode_update(), P, 2), modified_equation(mode_update(), 1).generator(P))
         # the values as given: their floats become short rationals (0.1 -> 1/10) for the integration
-        return stationary_density(series, lambda e: sp.sympify(e).xreplace(self.given), y if variable is None
-                                  else variable, y)
+        return stationary_density(series, lambda e: sp.sympify(e).xreplace(self.given), variable, y)
 
     # ------------------------------------------------------------------ the catalogue
     def equations(self) -> tuple[Equation, ...]:

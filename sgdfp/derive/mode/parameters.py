@@ -55,13 +55,33 @@ class Parameter:
     default: float | None = None
     assumptions: dict = field(default_factory=dict, compare=False, hash=False)
 
+    def __post_init__(self):
+        for name in ("keyword", "symbol_name", "flag", "metavar", "latex", "unicode", "description"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"Parameter.{name} is text; got {getattr(self, name)!r}")
+        if self.domain not in ("real", "nonnegative", "positive"):
+            raise ValueError(f"Parameter.domain must be 'real', 'nonnegative' or 'positive'; got {self.domain!r}")
+        if self.default is not None and (isinstance(self.default, (bool, str)) or not isinstance(self.default,
+                                                                                                  (int, float))):
+            raise TypeError(f"Parameter.default must be a number or None; got {self.default!r}")
+        if not isinstance(self.assumptions, dict) or not all(isinstance(k, str) and isinstance(v, bool)
+                                                             for k, v in self.assumptions.items()):
+            raise TypeError(f"Parameter.assumptions maps SymPy assumption names to True/False; got {self.assumptions!r}")
+
     @property
     def symbol(self) -> sp.Symbol:
         """The SymPy symbol every formula is derived with (created on first use)."""
         return _symbol(self.symbol_name, tuple(sorted(self.assumptions.items())))
 
     def check(self, value: float) -> float:
-        """``value`` as a float, or a ``ValueError`` that says what is allowed."""
+        """``value`` as a float, or a ``ValueError`` that says what is allowed.
+
+        Raises:
+            TypeError: text (the command line converts its strings to numbers first) or a non-number.
+            ValueError: a value outside the domain, NaN or infinity.
+        """
+        if isinstance(value, (str, bytes, bool)) or not hasattr(value, "__float__"):
+            raise TypeError(f"{self.keyword} must be a number; got {type(value).__name__} {value!r}")
         number = float(value)
         if not math.isfinite(number):
             raise ValueError(f"{self.keyword} must be a finite real number; got {value!r}")
@@ -72,7 +92,15 @@ class Parameter:
         return number
 
     def admits(self, value: Any) -> bool:
-        """False when a numeric ``value`` lies outside the domain (symbolic values are admitted)."""
+        """False when a numeric ``value`` lies outside the domain (symbolic values are admitted).
+
+        Raises:
+            TypeError: text (never parsed) or anything that is not a number or SymPy expression.
+        """
+        if not hasattr(value, "is_number"):  # a Python or numpy number
+            from sgdfp.derive.inputs import as_expr
+
+            value = as_expr(value, self.keyword)
         if not value.is_number:
             return True
         if self.domain == "nonnegative":

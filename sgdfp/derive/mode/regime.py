@@ -18,6 +18,7 @@ the LaTeX document prints :func:`regime_conditions`; the pytest plugin's growth 
 
 from __future__ import annotations
 
+import operator
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -66,8 +67,15 @@ def regime_conditions() -> dict[str, sp.Basic]:
 
 
 def regime_name(code) -> str:
-    """The regime of an integer code of :func:`regime_rule`."""
-    return REGIMES[int(code)]
+    """The regime of an integer code of :func:`regime_rule`.
+
+    Raises:
+        ValueError: not one of the codes 0..3.
+    """
+    index = operator.index(code) if hasattr(code, "__index__") and not isinstance(code, bool) else -1
+    if not 0 <= index < len(REGIMES):
+        raise ValueError(f"a regime code is an integer in 0..{len(REGIMES) - 1}; got {code!r}")
+    return REGIMES[index]
 
 
 def diffusive_band(horizon_value) -> tuple[sp.Expr, sp.Expr]:
@@ -75,8 +83,21 @@ def diffusive_band(horizon_value) -> tuple[sp.Expr, sp.Expr]:
 
     The rule's horizon condition is a bound on :math:`|u|`; its edges solve :math:`|u| = 1/T`, that is
     :math:`q = 1 \mp 1/T`.
+
+    Args:
+        horizon_value: :math:`T > 0`, a number of steps (``sympy.oo`` for no horizon) or a SymPy expression.
+
+    Raises:
+        TypeError: text (never parsed) or anything that is not a number or expression.
+        ValueError: a number that is not positive.
     """
     import sympy as sp
+
+    from sgdfp.derive.inputs import as_expr
+
+    horizon_value = as_expr(horizon_value, "horizon_value")
+    if horizon_value.is_number and not (horizon_value.is_extended_real and horizon_value > 0):
+        raise ValueError(f"the horizon must be a positive number of steps; got {horizon_value}")
 
     growth, horizon = _growth(), parameters.horizon
     condition = regime_rule().args[0][1]

@@ -12,6 +12,7 @@ from functools import cache
 
 import sympy as sp
 
+from sgdfp.derive.inputs import as_integer
 from sgdfp.derive.mode.parameters import D, Gamma, gbar, lam, rho, y
 from sgdfp.derive.noise import Noise
 from sgdfp.derive.operators import KramersMoyalSeries
@@ -40,8 +41,15 @@ def moment_matrix(series: KramersMoyalSeries, n: int) -> sp.Matrix:
     For a 1-D series whose adjoint maps polynomials of degree :math:`j` to degree :math:`\le j`.
 
     Raises:
-        ValueError: the adjoint raises the degree (the moments do not close).
+        TypeError: ``series`` is not a :class:`~sgdfp.derive.KramersMoyalSeries`.
+        ValueError: a series in more than one variable, ``n`` below 0, or an adjoint that raises the
+            degree (the moments do not close).
     """
+    if not isinstance(series, KramersMoyalSeries):
+        raise TypeError(f"series must be a sgdfp.derive.KramersMoyalSeries; got {type(series).__name__}")
+    n = as_integer(n, "the moment order n", minimum=0)
+    if len(series.state) != 1:
+        raise ValueError(f"moment_matrix needs a series in one variable; got {len(series.state)}")
     (var,) = series.state
     rows = []
     for j in range(n + 1):
@@ -57,6 +65,11 @@ class MomentRecursion:
     r"""The exact recursion :math:`m_{k+1} = A\,m_k`, :math:`m = (1, \mathbb{E}y, \dots, \mathbb{E}y^n)`."""
 
     matrix: sp.ImmutableMatrix
+
+    def __post_init__(self):
+        if not isinstance(self.matrix, sp.MatrixBase) or not self.matrix.is_square or self.matrix.shape[0] < 2:
+            raise TypeError(f"MomentRecursion.matrix is a square SymPy matrix of size >= 2 (text is never parsed); "
+                            f"got {self.matrix!r}")
 
     @property
     def order(self) -> int:
@@ -77,6 +90,7 @@ class MomentRecursion:
     @staticmethod
     def moment_names(order: int) -> dict[sp.Symbol, str]:
         """LaTeX names of the placeholder symbols in :meth:`rows`."""
+        order = as_integer(order, "order", minimum=1)
         return {sp.Symbol(f"momentk_{i}"): rf"\mathbb{{E}}[y^{{{i}}}]_k" for i in range(1, order + 1)}
 
     def latex(self) -> str:

@@ -44,3 +44,16 @@ def test_dynamics_by_name_and_bad_names():
     assert get_dynamics(None) is SGD and get_dynamics("sme2") is SME2 and set(DYNAMICS) == {"sgd", "langevin", "sme2"}
     with pytest.raises(ValueError, match="dynamics must be"):
         Mode(1, 1, 0.1, dynamics="adam")
+
+
+@pytest.mark.parametrize("dynamics", [SGD, LANGEVIN, SME2], ids=lambda d: d.name)
+def test_propagators_take_sympy_objects_never_text(dynamics):
+    centred = Mode(1.0, 1.0, 0.1).substitute(dynamics.centred_matrix())
+    for call in (lambda: dynamics.propagator(centred, "k", sp.Rational(1, 10)),
+                 lambda: dynamics.propagator(centred, 5, "eta"),
+                 lambda: dynamics.numeric_propagator("[[1]]", 5, sp.Rational(1, 10)),
+                 lambda: dynamics.stationary_condition(centred, "u < 0")):
+        with pytest.raises(TypeError, match="not text|SymPy matrix"):
+            call()
+    with pytest.raises(ValueError, match="the step k must be an integer >= 0"):
+        dynamics.numeric_propagator(centred, -1, sp.Rational(1, 10))

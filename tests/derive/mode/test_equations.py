@@ -91,3 +91,28 @@ def test_numeric_modes_have_the_same_catalogue_without_the_symbolic_condition():
     assert "langevin-only-stable" not in names and "mode-variance" in names
     assert all(e.latex() for e in numeric)
     assert latex(sp.Float(1)) == "1.0"
+
+
+def test_equations_and_display_forms_take_sympy_objects_never_text():
+    from sgdfp.derive import Equation, EquationGroup, display_condition, display_form
+
+    x = sp.Symbol("x")
+    with pytest.raises(TypeError, match="Equation.rhs must be a SymPy expression"):
+        Equation("demo", "map", "q", "x + 1")
+    with pytest.raises(TypeError, match="Equation.lhs is text"):
+        Equation("demo", "map", x, x)
+    with pytest.raises(TypeError, match="EquationGroup.title is text"):
+        EquationGroup("map", 1, "intro")
+    assert Equation("demo", "map", r"q_{\text{demo}}", x + 1).latex() == r"q_{\text{demo}} = x + 1"
+    with pytest.raises(TypeError, match="mode must be a sgdfp.derive.Mode"):
+        mode_equations("Mode(1, 1, 0.1)")
+    with pytest.raises(ValueError, match="moment_order must be an integer >= 1"):
+        mode_equations(Mode(1.0, 1.0, 0.1), 0)
+    for call in (lambda: display_form("(x + 1)**2"), lambda: display_condition("x > 1"),
+                 lambda: display_form(x, {"q": x})):
+        with pytest.raises(TypeError, match="not text|Symbol"):
+            call()
+    q = sp.Symbol("q")
+    shown = display_form((x + 1) ** 2 - 1, {q: x + 1})  # the placeholder shown, the value unchanged
+    assert shown.has(q) and sp.expand(shown.subs(q, x + 1) - ((x + 1) ** 2 - 1)) == 0
+    assert display_condition(True) is sp.true

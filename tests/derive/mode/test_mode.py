@@ -160,9 +160,27 @@ def test_moment_recursion_is_exact_for_any_order_and_prints():
     assert r"\operatorname{Var}_\infty" in Mode(lam, D, eta).latex()
 
 
-def test_text_is_refused_not_parsed():
-    with pytest.raises(TypeError, match="not text"):
-        Mode("x+", 1, 0.1)
+def test_text_is_refused_not_parsed(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    payload = "__import__('os').system('touch PWNED')"
+    mode = Mode(1.0, 1.0, 0.1)
+    for call in (lambda: Mode("x+", 1, 0.1), lambda: Mode(1, payload, 0.1), lambda: mode.variance(payload),
+                 lambda: mode.variance(5, var0=payload), lambda: mode.mean(5, payload), lambda: mode.substitute(payload),
+                 lambda: mode.regime(payload), lambda: Mode.from_estimates(1.0, payload, 0.1)):
+        with pytest.raises(TypeError, match="not text"):
+            call()
+    with pytest.raises(TypeError, match="variable must be a SymPy Symbol"):
+        mode.stationary_density(variable=payload)
+    with pytest.raises(TypeError, match="must be a real number"):
+        Mode.from_estimates(1.0, [1.0], 0.1)
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_numpy_scalars_are_numbers_everywhere():
+    mode = Mode(np.float64(1.0), np.float32(1.0), np.float64(0.1))
+    assert mode.regime(np.int64(100)) == mode.regime(100) == "confined"
+    assert mode.variance(np.int64(5)) == Mode(1.0, 1.0, float(np.float64(0.1))).variance(5)
+    assert mode.stationary_density(sp.Symbol("z")).variable == sp.Symbol("z")
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -35,3 +35,14 @@ def test_importing_the_table_loads_no_sympy():
     code = "import sys, sgdfp.derive.mode.parameters as p; assert p.MODE_PARAMETERS; print('sympy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_checks_take_numbers_not_text():
+    lr = PARAMETERS["lr"]
+    with pytest.raises(TypeError, match="lr must be a number"):
+        lr.check("0.1")
+    with pytest.raises(TypeError, match="not text"):
+        lr.admits("0.1")
+    assert lr.check(0.25) == 0.25 and lr.admits(0.25) and not lr.admits(-0.25)
+    with pytest.raises(ValueError, match="domain must be 'real', 'nonnegative' or 'positive'"):
+        parameters.Parameter("x", "x", "--x", "X", "x", "x", "a parameter", "anything")

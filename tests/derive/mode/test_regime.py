@@ -62,8 +62,27 @@ def test_the_rule_is_one_piecewise_and_its_band_edges_solve_it():
 
 
 def test_bad_horizons_are_refused():
-    for horizon in (0, -5, float("nan"), True, "10"):
+    for horizon in (0, -5, float("nan"), True):
         with pytest.raises(ValueError, match="horizon"):
             Mode(1.0, 1.0, 0.1).regime(horizon=horizon)
+    with pytest.raises(TypeError, match="horizon must be a number .* not text"):  # text is never parsed
+        Mode(1.0, 1.0, 0.1).regime(horizon="10")
     with pytest.raises(ValueError, match="numeric"):
         Mode(sp.Symbol("l"), 1.0, 0.1).regime()
+
+
+def test_the_band_and_the_codes_refuse_what_is_not_a_horizon_or_a_code():
+    with pytest.raises(TypeError, match="not text"):
+        diffusive_band("10")
+    with pytest.raises(ValueError, match="positive number of steps"):
+        diffusive_band(-10)
+    assert diffusive_band(sp.oo) == (1, 1)
+    from sgdfp.derive.mode.regime import regime_name
+
+    assert [regime_name(i) for i in range(4)] == list(REGIMES)
+    for code in (4, -1, "0", True, 1.5):
+        with pytest.raises(ValueError, match="a regime code is an integer in 0..3"):
+            regime_name(code)
+    for codes in ([0, 7], ["confined"]):
+        with pytest.raises(ValueError, match="regime codes are integers in 0..3"):
+            regime_names(codes)

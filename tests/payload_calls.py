@@ -1,0 +1,454 @@
+"""A valid call of every public callable, for the test that feeds them text that would run as code.
+
+``CALLS`` maps the public name (``"sgdfp.derive.Mode.variance"``) to an :class:`~payload_context.Entry`: a
+function of the shared :class:`~payload_context.Context` that returns valid ``(args, kwargs)``, the instance a
+method is called on, and which parameters legitimately take text (a label, a path, LaTeX for a side of
+``align``). Records -- dataclasses that only hold what they are given -- take text in every field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from payload_context import NO_ARGUMENTS, Entry, as_record, call, entry
+from payload_context import cls as _cls
+from payload_context import dynamics as _dynamics
+
+# ---------------------------------------------------------------------------------------------------- derive
+DERIVE = {
+    "sgdfp.derive.display_condition": entry(lambda c: call(c.symbols[0] ** 2 > 1)),
+    "sgdfp.derive.display_form": entry(lambda c: call(c.symbols[0] ** 2 + 2 * c.symbols[0] + 1,
+                                                      {c.sp.Symbol("q"): c.symbols[0] + 1})),
+    "sgdfp.derive.discrete_fokker_planck": entry(lambda c: call(c.update, c.density, 2)),
+    "sgdfp.derive.kramers_moyal": entry(lambda c: call(c.update, c.density, 2)),
+    "sgdfp.derive.langevin_flow": entry(lambda c: call(c.update, c.density, 2)),
+    "sgdfp.derive.langevin_flow_difference": entry(lambda c: call(c.update, c.density, 2)),
+    "sgdfp.derive.langevin_fokker_planck": entry(lambda c: call(c.update, c.density)),
+    "sgdfp.derive.langevin_step_difference": entry(lambda c: call(c.update, c.density, 2)),
+    "sgdfp.derive.minibatch_covariance": entry(lambda c: call([[2, 1], [1, 3]], "without", 4, 10)),
+    "sgdfp.derive.minibatch_cumulant": entry(lambda c: call(3, "without", 2, 5)),
+    "sgdfp.derive.minibatch_cumulant_tensor": entry(lambda c: call({2: [[2, 1], [1, 3]]}, 2, "with", 4)),
+    "sgdfp.derive.per_sample_cumulant": entry(lambda c: call(3)),
+    "sgdfp.derive.DiscreteSGD": entry(NO_ARGUMENTS),
+    "sgdfp.derive.DiscreteSGD.raw_matrix": entry(NO_ARGUMENTS, on=_dynamics("sgd")),
+    "sgdfp.derive.DiscreteSGD.growth_offset": entry(NO_ARGUMENTS, on=_dynamics("sgd")),
+    "sgdfp.derive.DiscreteSGD.growth_rate": entry(NO_ARGUMENTS, on=_dynamics("sgd")),
+    "sgdfp.derive.DiscreteSGD.contraction": entry(NO_ARGUMENTS, on=_dynamics("sgd")),
+    "sgdfp.derive.DiscreteSGD.propagator": entry(lambda c: call(c.centred, 5, c.sp.Rational(1, 10)),
+                                                 on=_dynamics("sgd")),
+    "sgdfp.derive.DiscreteSGD.numeric_propagator": entry(lambda c: call(c.centred, 5, c.sp.Rational(1, 10)),
+                                                         on=_dynamics("sgd")),
+    "sgdfp.derive.DiscreteSGD.stationary_condition": entry(lambda c: call(c.centred, c.sp.Rational(-1, 10)),
+                                                           on=_dynamics("sgd")),
+    "sgdfp.derive.Dynamics": entry(NO_ARGUMENTS),
+    "sgdfp.derive.Dynamics.raw_matrix": entry(NO_ARGUMENTS, on=_dynamics("sgd")),
+    "sgdfp.derive.Dynamics.centred_matrix": entry(NO_ARGUMENTS, on=_dynamics("sgd")),
+    "sgdfp.derive.Dynamics.growth_offset": entry(NO_ARGUMENTS, on=_dynamics("sgd")),
+    "sgdfp.derive.Dynamics.growth_rate": entry(NO_ARGUMENTS, on=_dynamics("sgd")),
+    "sgdfp.derive.Dynamics.contraction": entry(NO_ARGUMENTS, on=_dynamics("sgd")),
+    "sgdfp.derive.Dynamics.propagator": entry(lambda c: call(c.centred, 5, c.sp.Rational(1, 10)),
+                                              on=_dynamics("langevin")),
+    "sgdfp.derive.Dynamics.numeric_propagator": entry(lambda c: call(c.centred, 5, c.sp.Rational(1, 10)),
+                                                      on=_dynamics("langevin")),
+    "sgdfp.derive.Dynamics.stationary_condition": entry(lambda c: call(c.centred, c.sp.Rational(-1, 10)),
+                                                        on=_dynamics("langevin")),
+    "sgdfp.derive.Dynamics.fixed_point": entry(lambda c: call(c.mode.substitute(c.mode.dynamics.raw_matrix())),
+                                               on=_dynamics("sgd")),
+    "sgdfp.derive.ModifiedEquationDynamics": entry(lambda c: call(1)),
+    "sgdfp.derive.ModifiedEquationDynamics.raw_matrix": entry(NO_ARGUMENTS, on=_dynamics("sme2")),
+    "sgdfp.derive.ModifiedEquationDynamics.growth_rate": entry(NO_ARGUMENTS, on=_dynamics("sme2")),
+    "sgdfp.derive.ModifiedEquationDynamics.growth_offset": entry(NO_ARGUMENTS, on=_dynamics("sme2")),
+    "sgdfp.derive.ModifiedEquationDynamics.contraction": entry(NO_ARGUMENTS, on=_dynamics("sme2")),
+    "sgdfp.derive.ModifiedEquationDynamics.propagator": entry(lambda c: call(c.centred, 5, c.sp.Rational(1, 10)),
+                                                              on=_dynamics("sme2")),
+    "sgdfp.derive.ModifiedEquationDynamics.numeric_propagator": entry(
+        lambda c: call(c.centred, 5, c.sp.Rational(1, 10)), on=_dynamics("sme2")),
+    "sgdfp.derive.ModifiedEquationDynamics.stationary_condition": entry(
+        lambda c: call(c.centred, c.sp.Rational(-1, 10)), on=_dynamics("sme2")),
+    "sgdfp.derive.get_dynamics": entry(lambda c: call("langevin"), text=["dynamics"]),  # a name, looked up
+    "sgdfp.derive.Equation": entry(lambda c: call("demo", "map", "q", c.symbols[0] + 1, "=", "a note"),
+                                   text=["name", "group", "lhs", "relation", "note", "display", "names[]"]),
+    "sgdfp.derive.Equation.rhs_latex": entry(lambda c: call(), on=lambda c: c.mode.equations()[0],
+                                             keys=["symbol_names"]),
+    "sgdfp.derive.Equation.latex": entry(NO_ARGUMENTS, on=lambda c: c.mode.equations()[0]),
+    "sgdfp.derive.Equation.expanded": entry(NO_ARGUMENTS, on=lambda c: c.mode.equations()[0]),
+    "sgdfp.derive.EquationGroup": entry(lambda c: call("map", "The mode map", "An introduction."),
+                                        text=["key", "title", "intro"]),
+    "sgdfp.derive.mode_equations": entry(lambda c: call(c.mode, 2)),
+    "sgdfp.derive.DiffusionCoefficient": entry(lambda c: call(0.05, 0.005)),
+    "sgdfp.derive.Mode": entry(lambda c: call(1.0, 1.0, 0.1, 0.1, 0.1, 0.1, dynamics="sgd"), text=["dynamics"]),
+    "sgdfp.derive.Mode.from_estimates": entry(lambda c: call(1.0, 1.0, 0.1, 0.1, 0.1, 0.1, dynamics="sgd"),
+                                              on=_cls("sgdfp.derive.Mode"), text=["dynamics"]),
+    "sgdfp.derive.Mode.under": entry(lambda c: call("langevin"), on=lambda c: c.mode, text=["dynamics"]),
+    "sgdfp.derive.Mode.substitute": entry(lambda c: call(c.mode.dynamics.growth_offset()), on=lambda c: c.mode),
+    "sgdfp.derive.Mode.moment_recursion": entry(lambda c: call(2), on=lambda c: c.mode),
+    "sgdfp.derive.Mode.mean": entry(lambda c: call(5, 1.0), on=lambda c: c.mode),
+    "sgdfp.derive.Mode.variance": entry(lambda c: call(5, 1.0, 0.5), on=lambda c: c.mode),
+    "sgdfp.derive.Mode.growth_offset": entry(NO_ARGUMENTS, on=lambda c: c.mode),
+    "sgdfp.derive.Mode.contraction": entry(NO_ARGUMENTS, on=lambda c: c.mode),
+    "sgdfp.derive.Mode.has_stationary_law": entry(lambda c: call("langevin"), on=lambda c: c.mode,
+                                                  text=["dynamics"]),
+    "sgdfp.derive.Mode.stationary_variance": entry(NO_ARGUMENTS, on=lambda c: c.mode),
+    "sgdfp.derive.Mode.stationary_mean": entry(NO_ARGUMENTS, on=lambda c: c.mode),
+    "sgdfp.derive.Mode.relaxation_steps": entry(NO_ARGUMENTS, on=lambda c: c.mode),
+    "sgdfp.derive.Mode.regime": entry(lambda c: call(100), on=lambda c: c.mode),
+    "sgdfp.derive.Mode.diffusion_coefficient": entry(NO_ARGUMENTS, on=lambda c: c.mode),
+    "sgdfp.derive.Mode.stability_threshold": entry(NO_ARGUMENTS, on=lambda c: c.mode),
+    "sgdfp.derive.Mode.langevin_only_stable": entry(NO_ARGUMENTS, on=lambda c: c.mode),
+    "sgdfp.derive.Mode.stationary_density": entry(lambda c: call(c.symbols[0]), on=lambda c: c.mode),
+    "sgdfp.derive.Mode.equations": entry(NO_ARGUMENTS, on=lambda c: c.mode),
+    "sgdfp.derive.Mode.latex": entry(NO_ARGUMENTS, on=lambda c: c.mode),
+    "sgdfp.derive.Mode.langevin_mean": entry(lambda c: call(5, 1.0), on=lambda c: c.mode),
+    "sgdfp.derive.Mode.langevin_variance": entry(lambda c: call(5, 1.0, 0.5), on=lambda c: c.mode),
+    "sgdfp.derive.Mode.sme2_mean": entry(lambda c: call(5, 1.0), on=lambda c: c.mode),
+    "sgdfp.derive.Mode.sme2_variance": entry(lambda c: call(5, 1.0, 0.5), on=lambda c: c.mode),
+    "sgdfp.derive.Mode.langevin_stationary_variance": entry(NO_ARGUMENTS, on=lambda c: c.mode),
+    "sgdfp.derive.Mode.sme2_stationary_variance": entry(NO_ARGUMENTS, on=lambda c: c.mode),
+    "sgdfp.derive.StationaryDensity": entry(lambda c: as_record(c.mode.stationary_density())),
+    "sgdfp.derive.StationaryDensity.variance": entry(lambda c: call(False, 15),
+                                                     on=lambda c: c.mode.stationary_density()),
+    "sgdfp.derive.Parameter": entry(lambda c: call("lr", "eta", "--lr", "ETA", r"\eta", "η", "learning rate",
+                                                   "positive", 0.1, {"positive": True}),
+                                    text=["keyword", "symbol_name", "flag", "metavar", "latex", "unicode",
+                                          "description", "assumptions[]"]),
+    "sgdfp.derive.Parameter.check": entry(lambda c: call(0.1), on=lambda c: _cls("sgdfp.derive.PARAMETERS")(c)["lr"]),
+    "sgdfp.derive.Parameter.admits": entry(lambda c: call(0.1), on=lambda c: _cls("sgdfp.derive.PARAMETERS")(c)["lr"]),
+    "sgdfp.derive.diffusive_band": entry(lambda c: call(100)),
+    "sgdfp.derive.regime_conditions": entry(NO_ARGUMENTS),
+    "sgdfp.derive.regime_rule": entry(NO_ARGUMENTS),
+    "sgdfp.derive.MomentRecursion": entry(lambda c: as_record(c.mode.moment_recursion(2))),
+    "sgdfp.derive.MomentRecursion.rows": entry(NO_ARGUMENTS, on=lambda c: c.mode.moment_recursion(2)),
+    "sgdfp.derive.MomentRecursion.moment_names": entry(lambda c: call(2), on=_cls("sgdfp.derive.MomentRecursion")),
+    "sgdfp.derive.MomentRecursion.latex": entry(NO_ARGUMENTS, on=lambda c: c.mode.moment_recursion(2)),
+    "sgdfp.derive.mode_update": entry(NO_ARGUMENTS),
+    "sgdfp.derive.pair_recursion": entry(NO_ARGUMENTS),
+    "sgdfp.derive.ModifiedEquation": entry(lambda c: as_record(c.modified)),
+    "sgdfp.derive.ModifiedEquation.generator": entry(lambda c: call(c.density), on=lambda c: c.modified),
+    "sgdfp.derive.ModifiedEquation.latex": entry(NO_ARGUMENTS, on=lambda c: c.modified),
+    "sgdfp.derive.modified_equation": entry(lambda c: call(c.update, 1)),
+    "sgdfp.derive.Noise": entry(lambda c: call([c.symbols[1]], moments={(1,): 0, (2,): 1})),
+    "sgdfp.derive.Noise.from_moments": entry(lambda c: call([c.symbols[1]], {c.symbols[1]: 0, c.symbols[1] ** 2: 1}),
+                                             on=_cls("sgdfp.derive.Noise")),
+    "sgdfp.derive.Noise.from_cumulants": entry(lambda c: call([c.symbols[1]], {c.symbols[1]: 0, c.symbols[1] ** 2: 1},
+                                                              2), on=_cls("sgdfp.derive.Noise")),
+    "sgdfp.derive.Noise.gaussian": entry(lambda c: call([c.symbols[1], c.symbols[2]], [0, 0], [[1, 0], [0, 2]]),
+                                         on=_cls("sgdfp.derive.Noise")),
+    "sgdfp.derive.Noise.moment": entry(lambda c: call(c.symbols[1] ** 2), on=lambda c: c.noise),
+    "sgdfp.derive.Noise.expect": entry(lambda c: call(c.symbols[1] ** 2 + c.symbols[2]), on=lambda c: c.noise),
+    "sgdfp.derive.KramersMoyalSeries": entry(lambda c: call(c.series.state, c.series.coefficients, c.density,
+                                                            "P_{k+1} - P_k"), text=["lhs"]),
+    "sgdfp.derive.KramersMoyalSeries.scale": entry(lambda c: call(c.sp.Rational(1, 2)), on=lambda c: c.series),
+    "sgdfp.derive.KramersMoyalSeries.compose": entry(lambda c: call(c.series, None, 2), on=lambda c: c.series),
+    "sgdfp.derive.KramersMoyalSeries.truncate": entry(lambda c: call(_eta(), 2), on=lambda c: c.series),
+    "sgdfp.derive.KramersMoyalSeries.simplify": entry(NO_ARGUMENTS, on=lambda c: c.series),
+    "sgdfp.derive.KramersMoyalSeries.is_zero": entry(NO_ARGUMENTS, on=lambda c: c.series),
+    "sgdfp.derive.KramersMoyalSeries.equals": entry(lambda c: call(c.series), on=lambda c: c.series),
+    "sgdfp.derive.KramersMoyalSeries.adjoint": entry(lambda c: call(c.symbols[0] ** 2), on=lambda c: c.series),
+    "sgdfp.derive.KramersMoyalSeries.normal_form": entry(NO_ARGUMENTS, on=lambda c: c.series),
+    "sgdfp.derive.KramersMoyalSeries.from_normal_form": entry(
+        lambda c: call(c.series.state, c.series.normal_form(), c.density, "P_{k+1} - P_k"),
+        on=_cls("sgdfp.derive.KramersMoyalSeries"), text=["lhs"]),
+    "sgdfp.derive.KramersMoyalSeries.terms": entry(NO_ARGUMENTS, on=lambda c: c.series),
+    "sgdfp.derive.KramersMoyalSeries.doit": entry(NO_ARGUMENTS, on=lambda c: c.series),
+    "sgdfp.derive.KramersMoyalSeries.apply": entry(lambda c: call(c.sp.exp(-c.symbols[0] ** 2)), on=lambda c: c.series),
+    "sgdfp.derive.KramersMoyalSeries.with_density": entry(lambda c: call(c.sp.Function("Q")(c.symbols[0])),
+                                                          on=lambda c: c.series),
+    "sgdfp.derive.KramersMoyalSeries.latex": entry(NO_ARGUMENTS, on=lambda c: c.series),
+    "sgdfp.derive.align": entry(lambda c: call([("a", c.symbols[0]), ("b", r"\propto", [c.symbols[0], 1])], True),
+                                text=["equations[]"]),
+    "sgdfp.derive.latex": entry(lambda c: call(c.symbols[0] ** 2, symbol_names={c.symbols[0]: "y"}),
+                                keys=["symbol_names", "mul_symbol"], text=["settings.mul_symbol"]),  # LaTeX
+    "sgdfp.derive.text": entry(lambda c: call(c.symbols[0] ** 2)),
+    "sgdfp.derive.gradient_noise_symbols": entry(lambda c: call(2)),
+    "sgdfp.derive.parameters": entry(lambda c: call(2, "theta"), text=["name"]),  # the symbols' name
+    "sgdfp.derive.DiscreteUpdate": entry(lambda c: call([c.symbols[0]], [-_eta() * (c.symbols[1] * c.symbols[0]
+                                                                                     + c.symbols[2])], c.noise, _eta())),
+    "sgdfp.derive.DiscreteUpdate.jump_moment": entry(lambda c: call(2), on=lambda c: c.update),
+    "sgdfp.derive.DiscreteUpdate.density": entry(lambda c: call("P"), on=lambda c: c.update, text=["name"]),
+    "sgdfp.derive.DiscreteUpdate.latex": entry(NO_ARGUMENTS, on=lambda c: c.update),
+    "sgdfp.derive.jump_moment": entry(lambda c: call(c.update, 2)),
+    "sgdfp.derive.sgd_update": entry(lambda c: call(c.symbols[0] ** 2 / 2, [c.symbols[0]], _eta(), [[1]],
+                                                    {(0, 0, 0): 1})),
+    "sgdfp.derive.symbolic_sgd": entry(lambda c: call(1, _eta())),
+}
+
+
+def _eta():
+    from sgdfp.derive import eta
+
+    return eta
+
+
+# -------------------------------------------------------------------------------------------------- numerics
+def _numpy(c):
+    from sgdfp.numerics import get_backend
+
+    return get_backend("numpy")
+
+
+def _compiled(c):
+    from sgdfp.numerics import compile
+
+    x = c.symbols[0]
+    return compile([x**2, x + 1], [x])
+
+
+def _compiled_parts(c):
+    f = _compiled(c)
+    return f._function, f.args, f.exprs, "numpy", f.source, True
+
+
+def _mode_functions(c):
+    from sgdfp.numerics import mode_functions
+
+    return mode_functions("numpy")
+
+
+_OPTIONAL = ["curvature_noise", "mean_grad", "cross", "mean0", "var0"]
+_MODE_ARGS = (np.array([1.0, 2.0]), 1.0, 0.1)
+
+
+def _quantity(steps: bool):
+    return entry(lambda c: (_MODE_ARGS + ((5,) if steps else ()), {"curvature_noise": 0.1, "mean0": 0.5}),
+                 on=_mode_functions, keys=["curvature_noise", "mean0"])
+
+
+NUMERICS = {
+    "sgdfp.numerics.compile": entry(lambda c: call([c.symbols[0] ** 2, 1], [c.symbols[0]], "numpy")),
+    "sgdfp.numerics.ArrayBackend": entry(NO_ARGUMENTS),
+    # array conversion: a string becomes a (string) array or is refused by float conversion, never code
+    "sgdfp.numerics.ArrayBackend.owns": entry(lambda c: call(np.zeros(2)), on=_numpy, text=["value"]),
+    "sgdfp.numerics.ArrayBackend.asarrays": entry(lambda c: call(np.zeros(2), 1.0, like=None), on=_numpy),
+    "sgdfp.numerics.ArrayBackend.broadcast": entry(lambda c: call(np.zeros(2), 1.0), on=_numpy),
+    "sgdfp.numerics.ArrayBackend.asarray": entry(lambda c: call([1.0, 2.0], None), on=_numpy),
+    "sgdfp.numerics.ArrayBackend.sort": entry(lambda c: call(np.array([2.0, 1.0]), -1), on=_numpy, text=["array"]),
+    "sgdfp.numerics.ArrayBackend.copy": entry(lambda c: call(np.zeros(2)), on=_numpy),
+    "sgdfp.numerics.ArrayBackend.broadcast_to": entry(lambda c: call(np.zeros(2), (3, 2)), on=_numpy,
+                                                      text=["array"]),
+    "sgdfp.numerics.ArrayBackend.to_numpy": entry(lambda c: call(np.zeros(2)), on=_numpy, text=["array"]),
+    "sgdfp.numerics.ArrayBackend.random": entry(lambda c: call(0, "cpu"), on=_numpy),
+    "sgdfp.numerics.ArrayBackend.printer": entry(NO_ARGUMENTS, on=_numpy),
+    "sgdfp.numerics.ArrayBackend.namespace": entry(NO_ARGUMENTS, on=_numpy),
+    "sgdfp.numerics.get_backend": entry(lambda c: call("numpy")),
+    "sgdfp.numerics.backend_of": entry(lambda c: call(np.zeros(2), 1.0), text=["values"]),  # looks at types only
+    "sgdfp.numerics.register_backend": entry(lambda c: call("numpy_copy", _cls("sgdfp.numerics.backends.NumpyBackend")(c))),
+    "sgdfp.numerics.CompiledFunction": entry(lambda c: call(*_compiled_parts(c)),
+                                             text=["source"]),  # the generated code, kept for reading
+    "sgdfp.numerics.clear_cache": entry(NO_ARGUMENTS),
+    "sgdfp.numerics.mode_functions": entry(lambda c: call("numpy", "sgd")),
+    "sgdfp.numerics.ModeFunctions": entry(lambda c: call("numpy", "langevin")),
+    "sgdfp.numerics.ModeFunctions.function": entry(lambda c: call("variance", frozenset({"var0"})),
+                                                   on=_mode_functions),
+    "sgdfp.numerics.ModeFunctions.mean": _quantity(True),
+    "sgdfp.numerics.ModeFunctions.variance": _quantity(True),
+    "sgdfp.numerics.ModeFunctions.contraction": _quantity(False),
+    "sgdfp.numerics.ModeFunctions.growth_offset": _quantity(False),
+    "sgdfp.numerics.ModeFunctions.stationary_variance": _quantity(False),
+    "sgdfp.numerics.ModeFunctions.stationary_mean": _quantity(False),
+    "sgdfp.numerics.ModeFunctions.regime": entry(lambda c: call(np.array([1.0, -1.0]), 0.1, 100.0, curvature_noise=0.1),
+                                                 on=_mode_functions),
+    "sgdfp.numerics.ModeFunctions.langevin_mean": _quantity(True),
+    "sgdfp.numerics.ModeFunctions.langevin_variance": _quantity(True),
+    "sgdfp.numerics.ModeFunctions.sme2_variance": _quantity(True),
+    "sgdfp.numerics.ModeFunctions.langevin_stationary_variance": _quantity(False),
+    "sgdfp.numerics.regime_names": entry(lambda c: call(np.array([0, 1, 3]))),
+    "sgdfp.numerics.QuadraticModel": entry(lambda c: call([[1.0, 0.0], [0.0, 0.5]], [[1.0, 0.0], [0.0, 0.5]], 0.1,
+                                                          np.zeros((2, 2, 2, 2)), [0.1, 0.0], np.zeros((2, 2, 2)),
+                                                          dynamics="sgd"), text=["dynamics"]),
+    "sgdfp.numerics.QuadraticModel.under": entry(lambda c: call("langevin"), on=lambda c: c.quadratic,
+                                                 text=["dynamics"]),
+    "sgdfp.numerics.QuadraticModel.step": entry(lambda c: call(np.zeros(2), np.eye(2), True), on=lambda c: c.quadratic),
+    "sgdfp.numerics.QuadraticModel.mean": entry(lambda c: call(5, [1.0, 0.0]), on=lambda c: c.quadratic),
+    "sgdfp.numerics.QuadraticModel.covariance": entry(lambda c: call(5, [1.0, 0.0], np.eye(2)),
+                                                      on=lambda c: c.quadratic),
+    "sgdfp.numerics.QuadraticModel.second_moment_spectral_radius": entry(NO_ARGUMENTS, on=lambda c: c.quadratic),
+    "sgdfp.numerics.QuadraticModel.stationary_mean": entry(NO_ARGUMENTS, on=lambda c: c.quadratic),
+    "sgdfp.numerics.QuadraticModel.stationary_covariance": entry(NO_ARGUMENTS, on=lambda c: c.quadratic),
+    "sgdfp.numerics.QuadraticModel.langevin_stationary_covariance": entry(NO_ARGUMENTS, on=lambda c: c.quadratic),
+    "sgdfp.numerics.QuadraticModel.modes": entry(NO_ARGUMENTS, on=lambda c: c.quadratic),
+    "sgdfp.numerics.QuadraticModel.cross_covariance": entry(lambda c: call(0, 1, 5), on=lambda c: c.quadratic),
+    "sgdfp.numerics.ModeDecomposition": entry(lambda c: as_record(c.quadratic.modes()), record=True),
+    "sgdfp.numerics.pair_cross_covariance": entry(lambda c: call(1.0, 0.5, 0.2, 0.1, 5, 0.0)),
+    "sgdfp.numerics.offdiagonal_fraction": entry(lambda c: call(np.array([[1.0, 0.1], [0.1, 1.0]]))),
+    "sgdfp.numerics.simulate_mode": entry(lambda c: call(np.array([1.0, 0.5]), 1.0, 0.1, [0, 5], curvature_noise=0.1,
+                                                         mean_grad=0.1, cross=0.1, mean0=0.0, var0=0.1, chains=50,
+                                                         seed=1, backend="numpy", device=None, max_moment=2,
+                                                         sampler=None, keep_samples=False)),
+    "sgdfp.numerics.simulate_quadratic": entry(lambda c: call(np.eye(2), np.eye(2), 0.1, [0, 5],
+                                                              curvature_noise=np.zeros((2, 2, 2, 2)), mean_grad=[0.0, 0.1],
+                                                              cross=np.zeros((2, 2, 2)), chains=50, seed=1,
+                                                              backend="numpy", device=None, sampler=None,
+                                                              keep_samples=False)),
+    "sgdfp.numerics.ModeSimulation": entry(lambda c: as_record(_cls("sgdfp.numerics.simulate_mode")(c)(
+        1.0, 1.0, 0.1, [0, 2], chains=10)), record=True),
+    "sgdfp.numerics.QuadraticSimulation": entry(lambda c: as_record(_cls("sgdfp.numerics.simulate_quadratic")(c)(
+        np.eye(2), np.eye(2), 0.1, [0, 2], chains=10)), record=True),
+}
+
+# ----------------------------------------------------------------------------------------------------- stats
+_V = np.array([1.0, 1.2])
+STATS = {
+    "sgdfp.stats.chi2_interval": entry(lambda c: call(_V, 100, 0.95)),
+    "sgdfp.stats.chi2_p_values": entry(lambda c: call(_V, 99)),
+    "sgdfp.stats.chi2_dof": entry(lambda c: call(100, 0.5)),
+    "sgdfp.stats.noise_floor": entry(lambda c: call(100)),
+    "sgdfp.stats.effective_modes": entry(lambda c: call(np.random.default_rng(0).normal(size=(50, 4)))),
+    "sgdfp.stats.holm": entry(lambda c: call(np.array([0.01, 0.2]))),
+    "sgdfp.stats.two_sided": entry(lambda c: call(np.array([0.1]), np.array([0.9]))),
+    "sgdfp.stats.ratio_p_values": entry(lambda c: call(_V, _V * 1.1, 1.0, 99, 99, np.array([0.5, 0.5]))),
+    "sgdfp.stats.ratio_interval": entry(lambda c: call(_V, _V * 1.1, 99, 99, 0.95, np.array([0.5, 0.5]))),
+    "sgdfp.stats.growth_exponents": entry(lambda c: call(np.array([10, 20, 40, 80]),
+                                                         np.array([[1.0], [2.0], [4.0], [8.0]]))),
+    "sgdfp.stats.power_law_fit": entry(lambda c: call(np.array([1.0, 2.0, 4.0, 8.0]), np.array([1.0, 2.1, 3.9, 8.2]),
+                                                      0.95)),
+    "sgdfp.stats.PowerLaw": entry(lambda c: call(1.0, (0.9, 1.1), [(1.0, 1.0), (2.0, 2.0)]), record=True),
+}
+
+# -------------------------------------------------------------------------------------------------- validate
+def _config(c):
+    return c.results.config
+
+
+def _flat(c):
+    model, theta, inputs, targets = c.tiny
+    return model
+
+
+def _model_call(*extra, **named):
+    def make(c):
+        model, theta, inputs, targets = c.tiny
+        return (theta, *[e(c) if callable(e) else e for e in extra], inputs, targets), named
+    return make
+
+
+VALIDATE = {
+    "sgdfp.validate.CharTransformer": entry(lambda c: call(30, 4, 8)),
+    "sgdfp.validate.CharTransformer.forward": entry(lambda c: call(_cls("torch.zeros")(c)(2, 8, dtype=_long())),
+                                                    on=lambda c: _cls("sgdfp.validate.CharTransformer")(c)(30, 4, 8)),
+    "sgdfp.validate.CurvatureConfig": entry(lambda c: as_record(_config(c).curvature), record=True),
+    "sgdfp.validate.DataUnavailable": entry(lambda c: call("the package 'x' is not installed"), text=["args"]),
+    "sgdfp.validate.Dataset": entry(lambda c: as_record(c.dataset), text=["name", "source", "meta[]"]),
+    "sgdfp.validate.Dataset.subset": entry(lambda c: call(2), on=lambda c: c.dataset),
+    "sgdfp.validate.DenseEigensolver": entry(NO_ARGUMENTS),
+    "sgdfp.validate.DenseEigensolver.solve": entry(lambda c: ((_flat(c), *c.tiny[1:]), {}),
+                                                   on=lambda c: _cls("sgdfp.validate.DenseEigensolver")(c)()),
+    "sgdfp.validate.Eigenpairs": entry(lambda c: as_record(_cls("sgdfp.validate.DenseEigensolver")(c)().solve(
+        _flat(c), *c.tiny[1:])), record=True),
+    "sgdfp.validate.EnsembleConfig": entry(lambda c: as_record(_config(c).ensemble), record=True),
+    "sgdfp.validate.FlatModel": entry(lambda c: call(_cls("sgdfp.validate.MLP")(c)(4, 2, 3), "classification", None,
+                                                     _cls("torch.float64")(c), "cpu")),
+    "sgdfp.validate.FlatModel.unflatten": entry(lambda c: call(c.tiny[1]), on=_flat),
+    "sgdfp.validate.FlatModel.per_sample_loss": entry(_model_call(), on=_flat),
+    "sgdfp.validate.FlatModel.loss": entry(_model_call(), on=_flat),
+    "sgdfp.validate.FlatModel.full_loss_and_gradient": entry(lambda c: ((*c.tiny[1:], 16), {}), on=_flat),
+    "sgdfp.validate.FlatModel.per_sample_gradients": entry(lambda c: ((*c.tiny[1:], 16), {}), on=_flat),
+    "sgdfp.validate.FlatModel.hvp": entry(_model_call(lambda c: _cls("torch.ones_like")(c)(c.tiny[1])), on=_flat),
+    "sgdfp.validate.FlatModel.hessian": entry(lambda c: ((*c.tiny[1:], 16), {}), on=_flat),
+    "sgdfp.validate.FlatModel.directional_curvatures": entry(
+        lambda c: ((c.tiny[1], _cls("torch.eye")(c)(c.tiny[1].numel(), dtype=c.tiny[1].dtype)[:2], *c.tiny[2:], 16, 1),
+                   {}), on=_flat),
+    "sgdfp.validate.LanczosEigensolver": entry(lambda c: call(2, 0, 1e-8)),
+    "sgdfp.validate.LanczosEigensolver.solve": entry(lambda c: ((_flat(c), *c.tiny[1:]), {}),
+                                                     on=lambda c: _cls("sgdfp.validate.LanczosEigensolver")(c)(2)),
+    "sgdfp.validate.MLP": entry(lambda c: call(4, 2, 3)),
+    "sgdfp.validate.MLP.forward": entry(lambda c: call(_cls("torch.zeros")(c)(2, 4, dtype=_cls("torch.float64")(c))),
+                                        on=lambda c: _cls("sgdfp.validate.MLP")(c)(4, 2, 3).double()),
+    "sgdfp.validate.Preset": entry(lambda c: as_record(_cls("sgdfp.validate.PRESETS")(c)["digits-mlp"]), record=True),
+    "sgdfp.validate.ReferenceConfig": entry(lambda c: as_record(_config(c).reference), record=True),
+    "sgdfp.validate.ResultError": entry(lambda c: call("results.json: field 'runs' is missing"), text=["args"]),
+    "sgdfp.validate.RunResult": entry(lambda c: as_record(c.results.runs[0]), record=True),
+    "sgdfp.validate.RunSummary": entry(lambda c: as_record(c.results.runs[0].summary), record=True),
+    "sgdfp.validate.RunSummary.get": entry(lambda c: call("log_corr_top", None), on=lambda c: c.results.runs[0].summary,
+                                           text=["key", "default"]),  # a field looked up by name, like dict.get
+    "sgdfp.validate.ValidationConfig": entry(lambda c: as_record(_config(c)), record=True),
+    # a config is a record: its values are checked by ValidationConfig.check before a run computes anything
+    "sgdfp.validate.ValidationConfig.from_flat": entry(lambda c: call(steps=10, lr=[0.1]),
+                                                       on=_cls("sgdfp.validate.ValidationConfig"), keys=["steps", "lr"],
+                                                       text=["flat"]),
+    "sgdfp.validate.ValidationConfig.with_overrides": entry(lambda c: call(steps=10, lr=[0.1]), on=_config,
+                                                            keys=["steps", "lr"], text=["flat"]),
+    "sgdfp.validate.ValidationConfig.flat": entry(NO_ARGUMENTS, on=_config),
+    "sgdfp.validate.ValidationConfig.check": entry(lambda c: call(90), on=_config),
+    "sgdfp.validate.ValidationConfig.to_dict": entry(NO_ARGUMENTS, on=_config),
+    "sgdfp.validate.ValidationResults": entry(lambda c: as_record(c.results), record=True),
+    "sgdfp.validate.ValidationResults.to_json": entry(NO_ARGUMENTS, on=lambda c: c.results),
+    "sgdfp.validate.ValidationResults.write": entry(lambda c: call("written"), on=lambda c: c.results,
+                                                    text=["directory"]),
+    "sgdfp.validate.ValidationResults.from_json": entry(lambda c: call(c.results.to_json(), "results.json"),
+                                                        on=_cls("sgdfp.validate.ValidationResults"),
+                                                        text=["file", "data[]"]),  # JSON: its strings are text
+    "sgdfp.validate.ValidationResults.read": entry(lambda c: call(c.run_dir), on=_cls("sgdfp.validate.ValidationResults"),
+                                                   text=["directory"]),
+    "sgdfp.validate.dense_eigenpairs": entry(lambda c: call(_cls("torch.eye")(c)(3, dtype=_cls("torch.float64")(c)))),
+    "sgdfp.validate.get_eigensolver": entry(lambda c: call("lanczos", 10, 2, 3000, 0)),
+    "sgdfp.validate.json_summary": entry(lambda c: call(c.results)),
+    "sgdfp.validate.load_digits": entry(NO_ARGUMENTS),
+    "sgdfp.validate.load_fashion_mnist": entry(lambda c: call(c.root / "no-fashion-mnist-here", 6, "train"),
+                                               text=["directory"]),
+    "sgdfp.validate.load_mnist": entry(lambda c: call(6)),
+    "sgdfp.validate.load_text": entry(lambda c: call("pydoc", 8, 8, 0), text=["source"]),
+    "sgdfp.validate.preset_config": entry(lambda c: call("digits-mlp", True, steps=10), keys=["steps"],
+                                          text=["overrides"]),  # config values, checked as above
+    "sgdfp.validate.resolve_device": entry(lambda c: call("cpu")),
+    "sgdfp.validate.run_validation": entry(lambda c: call(_config(c), _cls("problems.Linear")(c)(3),
+                                                          *_cls("problems.quadratic_problem")(c)(dim=3, samples=90),
+                                                          "classification", False)),
+    "sgdfp.validate.top_eigenpairs": entry(lambda c: ((*c.tiny, 2, "LM", 1e-8, 0), {})),
+    "sgdfp.validate.write_results": entry(lambda c: call(c.results, "results-out", False, False), text=["out"]),
+}
+
+
+def _long():
+    import torch
+
+    return torch.long
+
+
+# --------------------------------------------------------------------------------------------------- testing
+TESTING = {
+    "sgdfp.testing.assert_variance_matches": entry(lambda c: call(*c.variances, replicas=None, alpha=0.01, ddof=1,
+                                                                  effective_modes=None, excess_kurtosis=0.0,
+                                                                  label="three modes"), text=["label"]),
+    "sgdfp.testing.assert_regime": entry(lambda c: call(*c.regime_inputs, replicas=200, alpha=0.01, start=None,
+                                                        horizon=None, ddof=1, label="three modes"), text=["label"]),
+    "sgdfp.testing.VarianceCheck": entry(lambda c: as_record(c.variance_check), record=True),
+    "sgdfp.testing.VarianceCheck.record": entry(NO_ARGUMENTS, on=lambda c: c.variance_check),
+    "sgdfp.testing.RegimeCheck": entry(lambda c: as_record(c.regime_check), record=True),
+    "sgdfp.testing.RegimeCheck.record": entry(NO_ARGUMENTS, on=lambda c: c.regime_check),
+    "sgdfp.testing.TheoryCheck": entry(lambda c: call(c.test_record)),
+    "sgdfp.testing.TheoryCheck.variance": entry(lambda c: (c.variances, {"label": "three modes"}),
+                                                on=lambda c: _cls("sgdfp.testing.TheoryCheck")(c)(c.test_record),
+                                                text=["options.label"], keys=["label", "alpha"]),
+    "sgdfp.testing.TheoryCheck.regime": entry(lambda c: (c.regime_inputs, {"replicas": 200}),
+                                              on=lambda c: _cls("sgdfp.testing.TheoryCheck")(c)(c.test_record),
+                                              keys=["replicas", "alpha"]),
+    "sgdfp.testing.detection_power": entry(lambda c: call(0.2, 1200, 1, 0.01)),
+    "sgdfp.testing.required_replicas": entry(lambda c: call(0.2, 1, 0.95, 0.01)),
+    "sgdfp.testing.growth_bands": entry(lambda c: call(50, 100, 1000)),
+}
+
+# ---------------------------------------------------------------------------------------------------- report
+REPORT = {
+    "sgdfp.report.write_report": entry(lambda c: call(c.run_dir, "report-out", False, False), text=["out"]),
+    "sgdfp.report.WrittenReport": entry(lambda c: call(Path("r/report.html"), None, "no TeX", Path("r/report.tex"), 1.0),
+                                        record=True),
+    "sgdfp.report.load_run": entry(lambda c: call(c.run_dir), text=["directory"]),
+    "sgdfp.report.regime_breakdown": entry(lambda c: call(c.results, c.results.runs[0])),
+    "sgdfp.report.theory": entry(NO_ARGUMENTS),
+}
+
+# -------------------------------------------------------------------------------------------------- document
+DOCUMENT = {
+    "sgdfp.document.Display": entry(lambda c: call("sgd-update", r"\begin{equation}x = 1\end{equation}", ()),
+                                    record=True),
+    "sgdfp.document.Document": entry(lambda c: call(r"\documentclass{article}", (), 1, 2), record=True),
+    "sgdfp.document.WrittenDocument": entry(lambda c: call(Path("d/derivations.tex"), 3, [], Path("d/equations"), None),
+                                            record=True),
+    "sgdfp.document.build_document": entry(lambda c: call(1, 2)),
+    "sgdfp.document.derivations": entry(lambda c: call(1, 2)),
+    "sgdfp.document.write_document": entry(lambda c: call("latex-out", 1, 2, False, False, None), text=["out", "engine"]),
+}
+
+#: A valid call of every public callable of the packages the test covers.
+CALLS: dict[str, Entry] = {**DERIVE, **NUMERICS, **STATS, **VALIDATE, **TESTING, **REPORT, **DOCUMENT}
