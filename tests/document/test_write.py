@@ -42,6 +42,13 @@ def test_an_existing_directory_is_an_error_unless_forced(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match=r"^output directory '.*doc' exists; pass --force to replace it$"):
         write_document(out)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["doc"] and (out / "old.txt").exists()
+    with pytest.raises(ValueError, match=r"is not an sgdfp output; --force replaces only a previous sgdfp latex"):
+        write_document(out, force=True)  # --force never deletes a directory sgdfp did not write
+    assert (out / "old.txt").read_text() == "keep me"
+    (out / "old.txt").unlink()
+    out.rmdir()
+    write_document(out)
+    (out / "old.txt").write_text("an earlier document's")
     result = write_document(out, force=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["doc"]  # no staging or backup left over
     assert not (out / "old.txt").exists()
@@ -61,7 +68,7 @@ def test_a_failed_compile_leaves_nothing_behind(tmp_path, monkeypatch):
         write_document(tmp_path / "new" / "doc", pdf=True)
     assert list(tmp_path.iterdir()) == []  # not even the parent it made
     old = tmp_path / "doc"
-    old.mkdir()
+    write_document(old)  # an earlier sgdfp document, which --force may replace
     (old / "old.txt").write_text("keep me")
     with pytest.raises(TexError):
         write_document(old, pdf=True, force=True)
@@ -91,7 +98,7 @@ def test_the_pdf_is_compiled(written):
     result, _ = written
     assert result.pdf == result.tex.with_suffix(".pdf")
     assert result.pdf.read_bytes().startswith(b"%PDF")
-    assert sorted(p.name for p in result.tex.parent.iterdir()) == ["derivations.pdf", "derivations.tex", "equations"]
+    assert sorted(p.name for p in result.tex.parent.iterdir()) == [".sgdfp-output.json", "derivations.pdf", "derivations.tex", "equations"]
 
 
 @needs_tex
