@@ -28,6 +28,7 @@ from itertools import combinations_with_replacement
 
 import sympy as sp
 
+from sgdfp.derive.inputs import as_expr, refuse_text
 from sgdfp.derive.modified import modified_equation
 from sgdfp.derive.operators import KramersMoyalSeries
 from sgdfp.derive.update import DiscreteUpdate, jump_moment, require_small_increment
@@ -45,13 +46,11 @@ __all__ = [
 def _check(update: DiscreteUpdate, density: sp.Expr) -> sp.Expr:
     if not isinstance(update, DiscreteUpdate):
         raise TypeError(f"update must be a DiscreteUpdate; got {type(update).__name__}")
-    density = sp.sympify(density)
-    if not isinstance(density, sp.Expr):
-        raise TypeError(f"density must be a SymPy expression; got {density!r}")
-    return density
+    return as_expr(density, "density")
 
 
 def _check_order(order: int, name: str) -> None:
+    refuse_text(order, name)
     if not isinstance(order, int) or isinstance(order, bool) or order < 1:
         raise ValueError(f"{name} must be a positive integer; got {order!r}")
 
@@ -75,12 +74,15 @@ def kramers_moyal(update: DiscreteUpdate, density: sp.Expr, order: int) -> Krame
     """
     density = _check(update, density)
     _check_order(order, "order")
-    coefficients = {}
-    for n in range(1, order + 1):
-        moment = jump_moment(update, n)
-        for idx in combinations_with_replacement(range(update.dim), n):
-            coefficients[_multi_index(idx, update.dim)] = moment[idx]
-    return KramersMoyalSeries(update.state, coefficients, density)
+    cache = update._series
+    if ("kramers_moyal", order) not in cache:  # built once per update and order, shown on any density
+        coefficients = {}
+        for n in range(1, order + 1):
+            moment = jump_moment(update, n)
+            for idx in combinations_with_replacement(range(update.dim), n):
+                coefficients[_multi_index(idx, update.dim)] = moment[idx]
+        cache["kramers_moyal", order] = KramersMoyalSeries(update.state, coefficients, update.density())
+    return cache["kramers_moyal", order]._copy(density=density)
 
 
 def discrete_fokker_planck(update: DiscreteUpdate, density: sp.Expr, eta_order: int = 2) -> KramersMoyalSeries:
@@ -95,6 +97,7 @@ def discrete_fokker_planck(update: DiscreteUpdate, density: sp.Expr, eta_order: 
         ValueError: an increment does not vanish at :math:`\eta = 0` (then no finite truncation in
             :math:`\eta` is consistent; use :func:`kramers_moyal`).
     """
+    density = _check(update, density)
     _check_order(eta_order, "eta_order")
     require_small_increment(update)
     return kramers_moyal(update, density, eta_order).truncate(update.lr, eta_order)
@@ -161,4 +164,4 @@ def langevin_flow_difference(update: DiscreteUpdate, density: sp.Expr, eta_order
 
 
 def _relabel(series: KramersMoyalSeries, lhs: str) -> KramersMoyalSeries:
-    return KramersMoyalSeries(series.state, series.coefficients, series.density, lhs)
+    return series._copy(lhs=lhs)  # the same operator, coefficients in whatever form they are held

@@ -18,9 +18,14 @@ For SGD the result is :math:`b = -\nabla(L + \tfrac{\eta}{4}|\nabla L|^2)` (orde
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
+from math import factorial
 
 import sympy as sp
 
+from sgdfp.derive.inputs import refuse_text
+from sgdfp.derive.jets import JetRing, NotDifferentialPolynomial, Poly, add_into, nonzero
+from sgdfp.derive.noise import _entries, _symbols, check_covariance
 from sgdfp.derive.operators import KramersMoyalSeries, coefficient_in
 from sgdfp.derive.printing import align
 from sgdfp.derive.update import DiscreteUpdate, jump_moment, require_small_increment
@@ -45,6 +50,22 @@ class ModifiedEquation:
     order: int
     drift: sp.ImmutableMatrix
     diffusion: sp.ImmutableMatrix
+
+    def __post_init__(self):
+        state = _symbols(self.state, "state")
+        d = len(state)
+        refuse_text(self.lr, "lr")
+        if not isinstance(self.lr, sp.Symbol):
+            raise TypeError(f"lr must be a SymPy Symbol; got {self.lr!r}")
+        refuse_text(self.order, "order")
+        if self.order not in (1, 2) or isinstance(self.order, bool):
+            raise ValueError(f"the weak order must be 1 or 2; got {self.order!r}")
+        drift = self.drift if isinstance(self.drift, sp.MatrixBase) else sp.ImmutableMatrix(_entries(self.drift, "drift"))
+        if drift.shape != (d, 1):
+            raise ValueError(f"drift must be a {d}x1 matrix; got shape {drift.shape[0]}x{drift.shape[1]}")
+        object.__setattr__(self, "state", state)  # a frozen dataclass, normalised once
+        object.__setattr__(self, "drift", sp.ImmutableMatrix(drift))
+        object.__setattr__(self, "diffusion", check_covariance(self.diffusion, d, "diffusion"))
 
     def generator(self, density: sp.Expr) -> KramersMoyalSeries:
         r"""The Fokker--Planck operator :math:`\partial_t P = -\partial_i[b_i P] + \tfrac12\partial_i\partial_j[a_{ij} P]`."""
@@ -76,8 +97,8 @@ def _sde_step_moments(state, drift, diffusion, lr, steps):
     d = len(state)
     y = sp.symbols(f"y_0:{d}", cls=sp.Dummy)
     to_y = dict(zip(state, y))
-    b = [sp.sympify(v).subs(to_y) for v in drift]
-    a = [[sp.sympify(diffusion[i][j]).subs(to_y) for j in range(d)] for i in range(d)]
+    b = [v.subs(to_y) for v in drift]  # SymPy expressions made by _match_sympy
+    a = [[diffusion[i][j].subs(to_y) for j in range(d)] for i in range(d)]
 
     def generate(f):
         out = sum(b[i] * sp.diff(f, y[i]) for i in range(d))
@@ -97,6 +118,71 @@ def _sde_step_moments(state, drift, diffusion, lr, steps):
     return first, second
 
 
+def _sde_step_moments_jets(ring: JetRing, u, drift, diffusion, lr, steps):
+    """:func:`_sde_step_moments` on differential polynomials: ``u = y - theta`` are the ring's shifts, the
+    coefficients are functions of ``y`` written in ``theta``, and ``u = 0`` at the end is ``y = theta``."""
+    d = len(u)
+    shift = {ring.generator(v) for v in u}
+    lr_poly = ring.poly(lr)
+
+    def generate(f: Poly) -> Poly:
+        out: Poly = {}
+        for i in range(d):
+            df = ring.diff(f, i)
+            add_into(out, ring.multiply(drift[i], df))
+            for j in range(d):
+                add_into(out, ring.multiply(diffusion[i][j], ring.diff(df, j)), Fraction(1, 2))
+        return nonzero(out)
+
+    def moment(f: Poly) -> Poly:
+        total: Poly = {}
+        power: Poly = f
+        scale: Poly = {(): 1}
+        for m in range(1, steps + 1):
+            power = generate(power)
+            scale = ring.multiply(scale, lr_poly)
+            add_into(total, ring.multiply(scale, power), Fraction(1, factorial(m)))
+        return {mono: c for mono, c in total.items() if c and not shift.intersection(mono)}
+
+    first = [moment(ring.poly(u[i])) for i in range(d)]
+    second = [[moment(ring.poly(u[i] * u[j])) if j >= i else None for j in range(d)] for i in range(d)]
+    return first, second
+
+
+def _match_jets(update: DiscreteUpdate, order: int):
+    """Drift and diffusion of :func:`modified_equation` on differential polynomials (None where not possible)."""
+    d, lr = update.dim, update.lr
+    u = sp.symbols(f"u_0:{d}", cls=sp.Dummy)
+    ring = JetRing(update.state, shifts=u)
+    try:
+        m1 = [ring.poly(jump_moment(update, 1)[i]) for i in range(d)]
+        m2 = [[ring.poly(jump_moment(update, 2)[i, k]) for k in range(d)] for i in range(d)]
+        drift: list[Poly] = [{} for _ in range(d)]
+        diffusion: list[list[Poly]] = [[{} for _ in range(d)] for _ in range(d)]
+        for j in range(max(order, 2)):
+            first, second = _sde_step_moments_jets(ring, u, drift, diffusion, lr, steps=j + 1)
+            lr_j = ring.poly(lr**j)
+            if j < order:
+                for i in range(d):
+                    b_j = ring.coefficient(m1[i], lr, j + 1)
+                    add_into(b_j, ring.coefficient(first[i], lr, j + 1), -1)
+                    drift[i] = _plus(drift[i], ring.multiply(lr_j, nonzero(b_j)))
+            for i in range(d):
+                for k in range(i, d):
+                    a_j = ring.coefficient(m2[i][k], lr, j + 1)
+                    add_into(a_j, ring.coefficient(second[i][k], lr, j + 1), -1)
+                    diffusion[i][k] = diffusion[k][i] = _plus(diffusion[i][k], ring.multiply(lr_j, nonzero(a_j)))
+    except NotDifferentialPolynomial:  # e.g. sin(theta) in the loss, or lr inside a function's arguments
+        return None
+    return [ring.expr(p) for p in drift], [[ring.expr(p) for p in row] for row in diffusion]
+
+
+def _plus(a: Poly, b: Poly) -> Poly:
+    total = dict(a)
+    add_into(total, b)
+    return nonzero(total)
+
+
 def modified_equation(update: DiscreteUpdate, order: int = 1) -> ModifiedEquation:
     r"""The stochastic modified equation of weak order 1 or 2 of a discrete update.
 
@@ -105,16 +191,28 @@ def modified_equation(update: DiscreteUpdate, order: int = 1) -> ModifiedEquatio
         order: the weak order, 1 or 2.
 
     Returns:
-        Drift and diffusion, obtained by matching one-step moments (see the module docstring).
+        Drift and diffusion, obtained by matching one-step moments (see the module docstring); computed
+        once per update and order.
 
     Raises:
         ValueError: ``order`` not 1 or 2, or an increment that does not vanish at :math:`\eta = 0`.
     """
     if not isinstance(update, DiscreteUpdate):
         raise TypeError(f"update must be a DiscreteUpdate; got {type(update).__name__}")
+    refuse_text(order, "order")
     if order not in (1, 2) or isinstance(order, bool):
         raise ValueError(f"the weak order must be 1 or 2; got {order!r}")
-    require_small_increment(update)
+    cache = update._modified_equations
+    if order not in cache:
+        require_small_increment(update)
+        matched = _match_jets(update, order)
+        drift, diffusion = matched if matched is not None else _match_sympy(update, order)
+        cache[order] = ModifiedEquation(update.state, update.lr, order, sp.ImmutableMatrix(drift),
+                                        sp.ImmutableMatrix(diffusion))
+    return cache[order]
+
+
+def _match_sympy(update: DiscreteUpdate, order: int):
     d, lr, state = update.dim, update.lr, update.state
     m1, m2 = jump_moment(update, 1), jump_moment(update, 2)
     drift = [sp.Integer(0)] * d
@@ -129,4 +227,4 @@ def modified_equation(update: DiscreteUpdate, order: int = 1) -> ModifiedEquatio
             for k in range(i, d):
                 a_j = coefficient_in(m2[i, k], lr, j + 1) - coefficient_in(second[i][k], lr, j + 1)
                 diffusion[i][k] = diffusion[k][i] = sp.expand(diffusion[i][k] + lr**j * a_j)
-    return ModifiedEquation(state, lr, order, sp.ImmutableMatrix(drift), sp.ImmutableMatrix(diffusion))
+    return drift, diffusion

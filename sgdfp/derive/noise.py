@@ -10,11 +10,14 @@ undefined functions).
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import product
 from math import comb, prod
 
 import sympy as sp
+
+from sgdfp.derive.inputs import as_expr, refuse_text
 
 __all__ = ["Noise"]
 
@@ -22,6 +25,7 @@ Exponents = tuple[int, ...]
 
 
 def _symbols(symbols: Iterable[sp.Basic], what: str = "random symbols") -> tuple[sp.Symbol, ...]:
+    refuse_text(symbols, what)
     symbols = tuple(symbols)
     if not symbols:
         raise ValueError(f"{what}: at least one symbol is needed")
@@ -35,7 +39,7 @@ def _symbols(symbols: Iterable[sp.Basic], what: str = "random symbols") -> tuple
 
 def monomial_exponents(monomial: sp.Basic, symbols: Sequence[sp.Symbol]) -> Exponents:
     """Exponent tuple of a monomial ``h**2 * g`` in ``symbols`` (coefficient must be 1)."""
-    monomial = sp.sympify(monomial)
+    monomial = as_expr(monomial, "a monomial in the random symbols")
     if monomial == 1:
         return (0,) * len(symbols)
     powers = sp.Mul.make_args(monomial)
@@ -66,8 +70,11 @@ class Noise:
                  cumulants: Mapping[Exponents, sp.Expr] | None = None, zero_above: int | None = None):
         # Use the classmethods; exactly one of `moments` / `cumulants` is set.
         self.symbols = _symbols(symbols)
-        self._moments: dict[Exponents, sp.Expr] = dict(moments or {})
-        self._cumulants = None if cumulants is None else dict(cumulants)
+        self._moments: dict[Exponents, sp.Expr] = _by_exponents(moments or {}, len(self.symbols), "moments")
+        self._cumulants = None if cumulants is None else _by_exponents(cumulants, len(self.symbols), "cumulants")
+        refuse_text(zero_above, "zero_above")
+        if zero_above is not None and (isinstance(zero_above, bool) or not isinstance(zero_above, int) or zero_above < 0):
+            raise ValueError(f"zero_above must be a non-negative integer or None; got {zero_above!r}")
         self._zero_above = zero_above
         self._moments[(0,) * len(self.symbols)] = sp.Integer(1)
 
@@ -104,6 +111,7 @@ class Noise:
                 is needed must be given.
         """
         symbols = _symbols(symbols)
+        refuse_text(zero_above, "zero_above")
         if zero_above is not None and (not isinstance(zero_above, int) or zero_above < 0):
             raise ValueError(f"zero_above must be a non-negative integer or None; got {zero_above!r}")
         return cls(symbols, cumulants=cls._parse(symbols, cumulants, "cumulant"), zero_above=zero_above)
@@ -118,11 +126,13 @@ class Noise:
             cov: the :math:`m \times m` covariance, symmetric.
 
         Raises:
+            TypeError: text (or anything that is not a number or SymPy expression) in ``mean`` or ``cov``.
             ValueError: wrong lengths or shapes, or a non-symmetric covariance.
         """
         symbols = _symbols(symbols)
         m = len(symbols)
-        mean = [sp.sympify(v) for v in mean]
+        refuse_text(mean, "mean")
+        mean = [as_expr(v, f"mean[{i}]") for i, v in enumerate(mean)]
         if len(mean) != m:
             raise ValueError(f"mean has {len(mean)} entries for {m} random symbols")
         cov = check_covariance(cov, m, "cov")
@@ -144,7 +154,7 @@ class Noise:
                 raise ValueError(f"the {what} of the constant 1 is not a free parameter")
             if exps in parsed:
                 raise ValueError(f"the {what} of {key} is given twice")
-            parsed[exps] = sp.sympify(value)
+            parsed[exps] = as_expr(value, f"the {what} of {key}")
         return parsed
 
     # ----------------------------------------------------------------- moments
@@ -203,9 +213,10 @@ def polynomial_terms(expr: sp.Expr, symbols: Sequence[sp.Symbol]) -> dict[Expone
     """``{exponents: coefficient}`` of ``expr`` as a polynomial in ``symbols``.
 
     Raises:
+        TypeError: ``expr`` is text or not an expression.
         ValueError: ``expr`` is not a polynomial in ``symbols``.
     """
-    expr = sp.sympify(expr)
+    expr = as_expr(expr, "expr")
     if not expr.has(*symbols):
         return {(0,) * len(symbols): expr} if expr != 0 else {}
     try:
@@ -217,7 +228,14 @@ def polynomial_terms(expr: sp.Expr, symbols: Sequence[sp.Symbol]) -> dict[Expone
 
 
 def check_covariance(cov, size: int, name: str) -> sp.ImmutableMatrix:
-    """A ``size x size`` symmetric SymPy matrix, or a clear error."""
+    """A ``size x size`` symmetric SymPy matrix, or a clear error.
+
+    Raises:
+        TypeError: ``cov`` or an entry is text, or not a matrix of numbers and expressions.
+        ValueError: the wrong shape, or not symmetric.
+    """
+    if not isinstance(cov, sp.MatrixBase):
+        cov = _entries(cov, name)
     try:
         cov = sp.ImmutableMatrix(cov)
     except (TypeError, ValueError) as exc:
@@ -231,6 +249,31 @@ def check_covariance(cov, size: int, name: str) -> sp.ImmutableMatrix:
                 raise ValueError(f"{name} must be symmetric; entry ({i}, {j}) = {cov[i, j]} "
                                  f"differs from ({j}, {i}) = {cov[j, i]}")
     return cov
+
+
+def _entries(value, name: str):
+    """Nested rows of ``value`` with every entry a SymPy expression; text anywhere is refused, never parsed."""
+    refuse_text(value, name)
+    if isinstance(value, (sp.Basic, numbers.Number)) or getattr(value, "shape", None) == ():
+        return as_expr(value, f"an entry of {name}")
+    try:
+        rows = list(value)
+    except TypeError:
+        raise TypeError(f"{name} must be a square matrix of expressions; got {type(value).__name__} {value!r}") from None
+    return [_entries(row, name) for row in rows]
+
+
+def _by_exponents(mapping, m: int, what: str) -> dict[Exponents, sp.Expr]:
+    """``{exponent tuple: expression}`` checked: tuples of ``m`` non-negative integers, values numbers or expressions."""
+    if not isinstance(mapping, Mapping):
+        raise TypeError(f"{what} must map exponent tuples to expressions; got {type(mapping).__name__}")
+    out: dict[Exponents, sp.Expr] = {}
+    for key, value in mapping.items():
+        if (not isinstance(key, tuple) or len(key) != m
+                or not all(isinstance(e, int) and not isinstance(e, bool) and e >= 0 for e in key)):
+            raise ValueError(f"{what} keys must be tuples of {m} non-negative integers; got {key!r}")
+        out[key] = as_expr(value, f"the {what[:-1]} {key}")
+    return out
 
 
 def _unit(m: int, i: int) -> Exponents:

@@ -11,6 +11,8 @@ from itertools import combinations_with_replacement
 
 import sympy as sp
 
+from sgdfp.derive import fast
+from sgdfp.derive.inputs import as_expr, refuse_text
 from sgdfp.derive.noise import Noise, _symbols, check_covariance, polynomial_terms
 from sgdfp.derive.printing import align, latex
 from sgdfp.derive.symbols import eta, gradient_noise_symbols, parameters
@@ -32,18 +34,22 @@ class DiscreteUpdate:
         lr: the learning-rate symbol :math:`\eta` (the small parameter of the expansions).
 
     Raises:
-        TypeError: a state variable or ``lr`` that is not a Symbol, or ``noise`` not a :class:`Noise`.
+        TypeError: a state variable or ``lr`` that is not a Symbol, an increment that is text or not an
+            expression, or ``noise`` not a :class:`Noise`.
         ValueError: lengths that differ, a symbol used for two roles, or an increment that is not
             polynomial in the random symbols.
     """
 
     def __init__(self, state: Sequence[sp.Symbol], increment: Sequence[sp.Expr], noise: Noise, lr: sp.Symbol):
+        refuse_text(state, "state")
+        refuse_text(increment, "increment")
+        refuse_text(lr, "lr")
         if isinstance(state, sp.Basic):
             state = [state]
         if isinstance(increment, sp.Basic) and not isinstance(increment, sp.MatrixBase):
             increment = [increment]
         self.state = _symbols(state, "state variables")
-        self.increment = tuple(sp.sympify(e) for e in increment)
+        self.increment = tuple(as_expr(e, f"increment {i}") for i, e in enumerate(increment))
         if len(self.increment) != len(self.state):
             raise ValueError(f"{len(self.state)} state variables but {len(self.increment)} increments")
         if not isinstance(noise, Noise):
@@ -65,6 +71,8 @@ class DiscreteUpdate:
             except ValueError as exc:
                 raise ValueError(f"increment {i} ({inc}): {exc}") from None
         self._jump_moments: dict[int, sp.ImmutableDenseNDimArray] = {}
+        self._modified_equations: dict = {}  # weak order -> ModifiedEquation (sgdfp.derive.modified)
+        self._series: dict = {}  # ("kramers_moyal", order) -> KramersMoyalSeries (sgdfp.derive.fokker_planck)
 
     @property
     def dim(self) -> int:
@@ -73,6 +81,7 @@ class DiscreteUpdate:
 
     def jump_moment(self, n: int) -> sp.ImmutableDenseNDimArray:
         """See :func:`jump_moment`; cached per update."""
+        refuse_text(n, "the jump-moment order")
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise ValueError(f"the jump-moment order must be a positive integer; got {n!r}")
         if n not in self._jump_moments:
@@ -90,7 +99,7 @@ class DiscreteUpdate:
                 if idx[:k] not in products:
                     products[idx[:k]] = _multiply(products[idx[:k - 1]], self._terms[idx[k - 1]])
             terms = products[idx]
-            values[idx] = sp.expand(sp.Add(*[c * self.noise.moment(e) for e, c in terms.items()]))
+            values[idx] = fast.expand(sp.Add(*[c * self.noise.moment(e) for e, c in terms.items()]))
         flat = [values[tuple(sorted(full))] for full in _all_indices(d, n)]
         return sp.ImmutableDenseNDimArray(flat, (d,) * n)
 
@@ -166,7 +175,15 @@ def sgd_update(loss: sp.Expr, params: Sequence[sp.Symbol], lr: sp.Symbol, noise_
 
     Returns:
         A :class:`DiscreteUpdate` whose random symbols are :math:`\xi_1, \dots, \xi_d`.
+
+    Raises:
+        TypeError: text (or anything that is not a number or SymPy expression) for ``loss``, an entry of
+            ``noise_cov`` or a cumulant; parameters or ``lr`` that are not Symbols.
+        ValueError: a covariance of the wrong shape or not symmetric, bad cumulant keys, reserved names.
     """
+    loss = as_expr(loss, "loss")
+    refuse_text(params, "params")
+    refuse_text(lr, "lr")
     if isinstance(params, sp.Basic):
         params = [params]
     params = _symbols(params, "params")
@@ -191,7 +208,7 @@ def sgd_update(loss: sp.Expr, params: Sequence[sp.Symbol], lr: sp.Symbol, noise_
             monomial = sp.Mul(*[xi[i] for i in key])
             if monomial in cumulants:
                 raise ValueError(f"the cumulant {key} is given twice (index order does not matter)")
-            cumulants[monomial] = value
+            cumulants[monomial] = as_expr(value, f"the cumulant {key}")
     gaussian_beyond = Noise.from_cumulants(xi, cumulants, zero_above=2)
     grad = [sp.diff(loss, p) for p in params]
     increment = [-lr * (grad[i] + xi[i]) for i in range(d)]
@@ -202,7 +219,13 @@ def symbolic_sgd(dim: int, lr: sp.Symbol = eta) -> DiscreteUpdate:
     r"""SGD on an undefined loss :math:`L(\theta)` with undefined covariance entries :math:`\Sigma_{ij}(\theta)`.
 
     The generic case: every result derived from it holds for any loss and any noise covariance.
+
+    Raises:
+        TypeError: ``dim`` or ``lr`` given as text, or ``lr`` not a Symbol.
+        ValueError: ``dim`` not a positive integer.
     """
+    refuse_text(dim, "dim")
+    refuse_text(lr, "lr")
     theta = parameters(dim)
     loss = sp.Function("L")(*theta)
     cov = [[sp.Function(f"Sigma_{min(i, j) + 1}{max(i, j) + 1}")(*theta) for j in range(dim)] for i in range(dim)]

@@ -9,10 +9,10 @@ derived on first use, so a section pays only for what it prints.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cached_property
 
-__all__ = ["derivations", "check_sizes", "Derived", "select"]
+__all__ = ["derivations", "check_sizes", "Derived", "select", "STAGES"]
 
 
 def check_sizes(dim: object, eta_order: object) -> None:
@@ -22,7 +22,12 @@ def check_sizes(dim: object, eta_order: object) -> None:
             raise ValueError(f"{name} must be a positive integer; got {value!r}")
 
 
-def derivations(dim: int, eta_order: int) -> dict:
+#: The stages of :func:`derivations`, in order: what a progress bar counts.
+STAGES = ("update", "jump moments", "discrete Fokker-Planck", "Langevin form", "step difference",
+          "flow difference", "modified equations")
+
+
+def derivations(dim: int, eta_order: int, progress: Callable[[str], object] | None = None) -> dict:
     """The derive-layer objects for SGD on a symbolic loss in ``dim`` dimensions, truncated at ``eta**eta_order``.
 
     One gathering for ``sgdfp derive`` (:func:`sgdfp.cli.derive_report`) and the document, as objects:
@@ -30,25 +35,34 @@ def derivations(dim: int, eta_order: int) -> dict:
     ``langevin_fokker_planck``, ``step_difference``, ``flow_difference`` (Kramers--Moyal series), and the
     modified equations ``langevin`` (weak order 1) and ``modified_equation`` (weak order 2).
 
+    Args:
+        progress: called with the name of each of :data:`STAGES` when it is done (e.g. a progress bar's update).
+
     Raises:
         ValueError: ``dim`` or ``eta_order`` is not a positive integer.
     """
     check_sizes(dim, eta_order)
     from sgdfp import derive
 
-    update = derive.symbolic_sgd(dim)
-    density = update.density()
-    return {
-        "update": update,
-        "density": density,
-        "jump_moments": {n: derive.jump_moment(update, n) for n in range(1, eta_order + 1)},
-        "discrete_fokker_planck": derive.discrete_fokker_planck(update, density, eta_order),
-        "langevin_fokker_planck": derive.langevin_fokker_planck(update, density),
-        "step_difference": derive.langevin_step_difference(update, density, eta_order),
-        "flow_difference": derive.langevin_flow_difference(update, density, eta_order),
-        "langevin": derive.modified_equation(update, order=1),
-        "modified_equation": derive.modified_equation(update, order=2),
-    }
+    done = progress or (lambda stage: None)
+    out: dict = {}
+    out["update"] = update = derive.symbolic_sgd(dim)
+    out["density"] = density = update.density()
+    done(STAGES[0])
+    out["jump_moments"] = {n: derive.jump_moment(update, n) for n in range(1, eta_order + 1)}
+    done(STAGES[1])
+    out["discrete_fokker_planck"] = derive.discrete_fokker_planck(update, density, eta_order)
+    done(STAGES[2])
+    out["langevin_fokker_planck"] = derive.langevin_fokker_planck(update, density)
+    done(STAGES[3])
+    out["step_difference"] = derive.langevin_step_difference(update, density, eta_order)
+    done(STAGES[4])
+    out["flow_difference"] = derive.langevin_flow_difference(update, density, eta_order)
+    done(STAGES[5])
+    out["langevin"] = derive.modified_equation(update, order=1)
+    out["modified_equation"] = derive.modified_equation(update, order=2)
+    done(STAGES[6])
+    return out
 
 
 def _catalogue(*values, moment_order: int = 2) -> tuple:

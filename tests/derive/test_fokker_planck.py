@@ -185,3 +185,93 @@ def test_bad_orders_and_densities():
         kramers_moyal("sgd", update.density(), 2)
     with pytest.raises(ValueError, match="1 or 2"):
         modified_equation(update, 3)
+
+
+# ---------------------------------------------------------------- higher orders, both paths, text refused
+def _plain_sympy(monkeypatch):
+    """Every coefficient refused by the differential-polynomial ring: the engine runs on SymPy alone."""
+    from sgdfp.derive.jets import JetRing, NotDifferentialPolynomial
+
+    def refuse(self, expr, expanded=False):
+        raise NotDifferentialPolynomial("plain SymPy for this test")
+
+    monkeypatch.setattr(JetRing, "poly", refuse)
+
+
+def _all_series(dim, eta_order):
+    update = symbolic_sgd(dim)
+    P = update.density()
+    series = {"dfp": discrete_fokker_planck(update, P, eta_order), "flow": langevin_flow(update, P, eta_order),
+              "step": langevin_step_difference(update, P, eta_order),
+              "flow difference": langevin_flow_difference(update, P, eta_order)}
+    return {name: (s.coefficients, str(s)) for name, s in series.items()}
+
+
+@pytest.mark.parametrize("dim, eta_order", [(1, 3), (2, 2), (3, 2)])
+def test_differential_polynomials_and_plain_sympy_derive_the_same_equations(dim, eta_order, monkeypatch):
+    fast = _all_series(dim, eta_order)
+    _plain_sympy(monkeypatch)
+    assert _all_series(dim, eta_order) == fast
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dim, eta_order", [(1, 5), (2, 3)])
+def test_differential_polynomials_and_plain_sympy_agree_at_higher_orders(dim, eta_order, monkeypatch):
+    fast = _all_series(dim, eta_order)
+    _plain_sympy(monkeypatch)
+    assert _all_series(dim, eta_order) == fast
+
+
+@pytest.mark.parametrize("eta_order", [3])
+def test_langevin_flow_to_higher_orders_on_a_test_function(eta_order):
+    """e^{eta L} - 1 to eta^K on a concrete density, against sum_m eta^m/m! L^m P written out here."""
+    x = sp.Symbol("x", real=True)
+    loss, cov = x**4 / 4 + x**2 / 2, 1 + x**2 / 3
+    update = sgd_update(loss, [x], eta, [[cov]])
+    P = sp.exp(-x**2) * (1 + x / 3)
+
+    def generator(f):  # d_x[L' f] + eta/2 d_x^2[Sigma f]
+        return sp.diff(sp.diff(loss, x) * f, x) + eta / 2 * sp.diff(cov * f, x, 2)
+
+    reference, power = 0, P
+    for m in range(1, eta_order + 1):
+        power = generator(power)
+        reference += eta**m / sp.factorial(m) * power
+    reference = sp.series(sp.expand(reference), eta, 0, eta_order + 1).removeO()
+    derived = langevin_flow(update, P, eta_order).doit()
+    for value in (0.2, -0.8):
+        gap = sp.expand(derived.subs(x, value) - reference.subs(x, value))
+        assert sp.Poly(gap, eta).max_norm() < 1e-12
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dim, eta_order", [(3, 4), (4, 4)])
+def test_flow_difference_at_eta_squared_is_the_sme2_correction_at_every_order(dim, eta_order):
+    """The largest sizes sgdfp derive accepts: the eta^2 part of the flow difference is still the SME-2 drift."""
+    update = symbolic_sgd(dim)
+    P = update.density()
+    L = sp.Function("L")(*update.state)
+    sq = sum(L.diff(x) ** 2 for x in update.state)
+    expected = KramersMoyalSeries(update.state, {tuple(int(k == i) for k in range(dim)):
+                                                 -eta**2 * sp.diff(sq / 4, update.state[i]) for i in range(dim)}, P)
+    difference = langevin_flow_difference(update, P, eta_order)
+    assert difference.truncate(eta, 1).is_zero()  # both are gradient descent at first order
+    assert difference.truncate(eta, 2).equals(expected)
+    assert not difference.equals(difference.truncate(eta, 2))  # and there is more at higher orders
+
+
+PAYLOAD = "__import__('os').system('touch PWNED')"
+
+
+@pytest.mark.parametrize("build", [kramers_moyal, discrete_fokker_planck, langevin_flow, langevin_step_difference,
+                                   langevin_flow_difference])
+def test_text_densities_and_orders_are_refused_and_never_run(build, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    update = _mode_update()
+    with pytest.raises(TypeError, match="not text"):
+        build(update, PAYLOAD, 2)
+    with pytest.raises(TypeError, match="not text"):
+        build(update, update.density(), PAYLOAD)
+    with pytest.raises(TypeError, match="not text"):
+        langevin_fokker_planck(update, PAYLOAD)
+    assert not (tmp_path / "PWNED").exists()

@@ -7,6 +7,7 @@ import sympy as sp
 import sympy.stats as st
 
 from sgdfp.derive import Noise
+from sgdfp.derive.noise import check_covariance
 
 h, g, lam, G, rho, D = sp.symbols("h g lambda Gamma rho D")
 
@@ -105,3 +106,38 @@ def test_bad_gaussian_inputs():
         Noise.gaussian([h, g], [0], [[1, 0], [0, 1]])
     with pytest.raises(TypeError, match="Symbols"):
         Noise.gaussian([h**2], [0], [[1]])
+
+
+PAYLOAD = "__import__('os').system('touch PWNED')"
+
+
+@pytest.mark.parametrize("build", [
+    lambda: Noise.from_moments([h], {PAYLOAD: 1}),
+    lambda: Noise.from_moments([h], {h: PAYLOAD}),
+    lambda: Noise.from_moments(PAYLOAD, {h: 1}),
+    lambda: Noise.from_cumulants([h], {PAYLOAD: 1}),
+    lambda: Noise.from_cumulants([h], {h: PAYLOAD}),
+    lambda: Noise.from_cumulants([h], {h: 1}, zero_above=PAYLOAD),
+    lambda: Noise.gaussian([h], PAYLOAD, [[1]]),
+    lambda: Noise.gaussian([h], [PAYLOAD], [[1]]),
+    lambda: Noise.gaussian([h], [0], PAYLOAD),
+    lambda: Noise.gaussian([h], [0], [[PAYLOAD]]),
+    lambda: Noise([h], moments={(1,): PAYLOAD}),
+    lambda: Noise.gaussian([h], [0], [[1]]).expect(PAYLOAD),
+    lambda: Noise.gaussian([h], [0], [[1]]).moment(PAYLOAD),
+    lambda: check_covariance(PAYLOAD, 1, "cov"),
+    lambda: check_covariance([[1, PAYLOAD], [PAYLOAD, 1]], 2, "cov"),
+])
+def test_text_is_refused_and_never_run(build, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TypeError, match="not text"):
+        build()
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_numbers_of_every_kind_still_make_a_covariance():
+    import numpy as np
+
+    cov = check_covariance(np.array([[2.0, 0.5], [0.5, 1.0]]), 2, "cov")
+    assert cov == sp.ImmutableMatrix([[2.0, 0.5], [0.5, 1.0]])
+    assert check_covariance(sp.Matrix([[1, h], [h, 2]]), 2, "cov")[0, 1] == h

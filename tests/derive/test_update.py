@@ -6,7 +6,7 @@ import pytest
 import sympy as sp
 import sympy.stats as st
 
-from sgdfp.derive import DiscreteUpdate, Noise, eta, jump_moment, sgd_update
+from sgdfp.derive import DiscreteUpdate, Noise, eta, jump_moment, sgd_update, symbolic_sgd
 
 y, h, g = sp.symbols("y h g", real=True)
 
@@ -117,3 +117,29 @@ def test_sgd_rejects_bad_cumulant_keys_and_reserved_names():
         sgd_update(x**2, [x], eta, [[1]], noise={(0, 0): 1})
     with pytest.raises(ValueError, match="reserved"):
         sgd_update(sp.Symbol("xi_1", real=True) ** 2, [sp.Symbol("xi_1", real=True)], eta, [[1]])
+
+
+PAYLOAD = "__import__('os').system('touch PWNED')"
+
+
+@pytest.mark.parametrize("build", [
+    lambda n: DiscreteUpdate(PAYLOAD, [h], n, eta),
+    lambda n: DiscreteUpdate([y], PAYLOAD, n, eta),
+    lambda n: DiscreteUpdate([y], [PAYLOAD], n, eta),
+    lambda n: DiscreteUpdate([y], [h], n, PAYLOAD),
+    lambda n: sgd_update(PAYLOAD, [y], eta, [[1]]),
+    lambda n: sgd_update(y**2, [y], eta, PAYLOAD),
+    lambda n: sgd_update(y**2, [y], eta, [[PAYLOAD]]),
+    lambda n: sgd_update(y**2, [y], eta, [[1]], noise={(0, 0, 0): PAYLOAD}),
+    lambda n: sgd_update(y**2, [y], eta, [[1]], noise=PAYLOAD),
+    lambda n: sgd_update(y**2, PAYLOAD, eta, [[1]]),
+    lambda n: sgd_update(y**2, [y], PAYLOAD, [[1]]),
+    lambda n: symbolic_sgd(PAYLOAD),
+    lambda n: symbolic_sgd(2, PAYLOAD),
+    lambda n: jump_moment(DiscreteUpdate([y], [h], n, eta), PAYLOAD),
+])
+def test_text_is_refused_and_never_run(build, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TypeError, match="not text|must map"):
+        build(Noise.gaussian([h], [0], [[1]]))
+    assert not (tmp_path / "PWNED").exists()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sgdfp.cli.commands.derive import MAX_DIM, MAX_ETA_ORDER
+from sgdfp.cli.commands.derive import MAX_DIM, MAX_ETA_ORDER, check_budget
 from sgdfp.cli.parser import bounded_int
 
 __all__ = ["add_parser", "run"]
@@ -31,6 +31,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> None:
     from sgdfp.document import write_document
 
+    check_budget(args.dim, args.eta_order, "sgdfp latex")  # the same derivations as sgdfp derive: refused up front
     written = write_document(args.out, dim=args.dim, eta_order=args.eta_order, pdf=args.pdf, force=args.force)
     print(f"wrote {written.tex} ({written.equations} numbered equations, {len(written.snippets)} snippets in "
           f"{written.snippets_dir})")

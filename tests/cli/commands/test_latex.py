@@ -38,3 +38,12 @@ def test_cli_latex_bad_flags(argv, message, capsys, tmp_path, monkeypatch):
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_latex_refuses_a_size_over_the_budget_before_writing(capsys, tmp_path):
+    out = tmp_path / "doc"
+    assert main(["latex", "--out", str(out), "--dim", "6", "--eta-order", "6"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("sgdfp latex: --dim 6 --eta-order 6 would take an estimated ")
+    assert "sizes that fit: --dim 1" in err
+    assert list(tmp_path.iterdir()) == []
