@@ -40,7 +40,7 @@ __all__ = ["atomic_directory", "refuse_existing", "check_output", "MARKER", "KIN
 MARKER = ".sgdfp-output.json"
 #: Output kinds, and the files that identify an output of that kind written before markers existed.
 KINDS = {"validate": ("results.json", "modes.csv"), "latex": ("derivations.tex", "equations"),
-         "report": ("report.html", "report.tex")}
+         "report": ("report.html", "report.tex"), "sweep": ("grid.json", "runs")}
 _STAGING = ".sgdfp-staging"
 _LOCK = ".sgdfp-lock"
 

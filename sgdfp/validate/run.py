@@ -100,14 +100,18 @@ def _explain_divergence(summary, ensemble, checkpoints) -> None:
 
 
 def run_validation(config: ValidationConfig, module: torch.nn.Module | None = None, dataset: Dataset | None = None,
-                   loss=None, task: str | None = None, progress: bool = False) -> ValidationResults:
+                   loss=None, task: str | None = None, progress: bool = False, shard=None) -> ValidationResults:
     """Run the whole pipeline on a preset (``config.preset``) or on a user's ``module`` and ``dataset``.
+
+    ``shard`` (a :class:`sgdfp.validate.distributed.Shard`) runs this process's part of a distributed run: its
+    device, rank 0's reference point and eigenvectors, its block of the replicas, the moments reduced over the
+    ranks (every rank returns the same moments).
 
     Raises:
         ValueError: a bad configuration (before anything is computed), an unknown preset, no model.
     """
     start = time.perf_counter()
-    device = resolve_device(config.device)
+    device = resolve_device(config.device) if shard is None else shard.device
     torch.manual_seed(config.seed)  # the model's initialisation too
     if module is None or dataset is None:
         if config.preset is None:
@@ -136,6 +140,8 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
                             seed=config.seed, curvature_samples=curvature.curvature_samples,
                             direction_chunk=curvature.direction_chunk, eigensolver=solver)
     statistics_seconds = time.perf_counter() - stats_start
+    if shard is not None:  # every rank projects on rank 0's basis, from rank 0's reference point
+        theta, stats.eigenvectors = shard.broadcast(theta), shard.broadcast(stats.eigenvectors)
     ensemble_config = config.ensemble
     checkpoints = np.unique(np.concatenate([[0], np.geomspace(1, ensemble_config.steps,
                                                               ensemble_config.checkpoints).astype(int)]))
@@ -147,10 +153,11 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
         predicted = functions.variance(stats.curvature, stats.grad_noise, lr, k, **params)
         bounds = divergence_bounds(reference.loss, predicted[-1])
         ensemble_start = time.perf_counter()
-        ensemble = run_ensemble(model, theta, inputs, targets, stats.eigenvectors, lr, ensemble_config.batch_size,
-                                ensemble_config.replicas, ensemble_config.steps, checkpoints,
-                                ensemble_config.sampling, seed=config.seed + 1 + index, progress=progress,
-                                keep_final=ensemble_config.validity_replicas, bounds=bounds)
+        ensemble = (run_ensemble if shard is None else shard.run_ensemble)(
+            model, theta, inputs, targets, stats.eigenvectors, lr, ensemble_config.batch_size,
+            ensemble_config.replicas, ensemble_config.steps, checkpoints, ensemble_config.sampling,
+            seed=config.seed + 1 + index, progress=progress, keep_final=ensemble_config.validity_replicas,
+            bounds=bounds)
         ensemble_seconds = time.perf_counter() - ensemble_start
         validity_start = time.perf_counter()
         validity = validity_error(model, theta, stats, ensemble.final_positions, inputs, targets)

@@ -27,7 +27,7 @@ def test_user_mistakes_exit_2_with_one_line(capsys, argv, message):
 def test_every_command_is_there_and_knows_how_to_run():
     parser = build_parser()
     commands = parser._subparsers._group_actions[0].choices
-    assert list(commands) == ["derive", "mode", "validate", "latex", "report"]
+    assert list(commands) == ["derive", "mode", "validate", "sweep", "latex", "report"]
     args = parser.parse_args(["mode", "--curvature", "1", "--grad-noise", "1", "--lr", "0.1"])
     assert callable(args.run) and args.command == "mode"
     with pytest.raises(UsageError):

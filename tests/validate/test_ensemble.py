@@ -40,3 +40,47 @@ def test_huge_but_finite_replicas_count_as_diverged_by_their_bound():
                            bounds=DivergenceBounds(loss=1e3, displacement=1e3))
     assert bounded.diverged == 5 and bounded.live.tolist() == [5, 0]
     assert sum(bounded.diverged_by.values()) == 5 and bounded.diverged_by["non-finite"] == 0
+
+
+def test_a_replica_follows_its_own_stream_whatever_runs_beside_it():
+    """Split into shards (as over processes), the replicas are the same and their sums add up to the whole
+    ensemble's moments: what makes sharding over ranks exact."""
+    from sgdfp.validate.ensemble import EnsembleSums, ensemble_sums
+
+    model, x, y = tiny()
+    V = torch.linalg.qr(torch.randn(model.num_parameters, 5, dtype=torch.float64))[0]
+    arguments = (model, model.theta0, x, y, V, 0.1, 8, 7, 15, [0, 4, 15], "without")
+    whole = ensemble_sums(*arguments, seed=3, keep_final=7)
+    parts = [ensemble_sums(*arguments, seed=3, keep_final=7, shard=shard) for shard in (range(0, 3), range(3, 7))]
+    assert torch.allclose(parts[1].final_positions, whole.final_positions[3:], rtol=1e-12, atol=1e-15)
+    combined = EnsembleSums.combine(parts, keep_final=7).moments()
+    full = whole.moments()
+    assert np.allclose(combined.mean, full.mean, rtol=1e-10, atol=1e-15)
+    assert np.allclose(combined.variance, full.variance, rtol=1e-10, atol=1e-18)
+    assert combined.live.tolist() == [7, 7, 7] and combined.replicas == 7
+    other_seed = ensemble_sums(*arguments, seed=4, shard=range(3, 7))
+    assert not torch.allclose(other_seed.total[-1], parts[1].total[-1])
+
+
+def test_moments_from_sums_match_two_pass_moments_even_far_from_the_origin():
+    from sgdfp.validate.ensemble import EnsembleSums
+
+    rng = np.random.default_rng(5)
+    d = rng.normal(size=(3, 40, 4)) * [1e-3, 1.0, 10.0, 1e-3] + [0.0, 5.0, -300.0, 1.0]  # mean / spread up to 1e3
+    d[2, 1:] = np.nan  # checkpoint 2 has one live replica only: no variance
+    live = np.array([40, 40, 1])
+    sums = EnsembleSums(np.arange(3), torch.tensor(live, dtype=torch.float64),
+                        torch.tensor(np.nansum(d, axis=1)), torch.tensor(np.nansum(d * d, axis=1)), 1, 40,
+                        {"non-finite": 39, "loss": 0, "displacement": 0}, torch.zeros(0, 4))
+    result = sums.moments()
+    assert np.allclose(result.mean[:2], d[:2].mean(1), rtol=1e-13)
+    assert np.allclose(result.variance[:2], d[:2].var(1, ddof=1), rtol=1e-8)
+    assert np.all(np.isnan(result.variance[2])) and result.diverged == 39
+
+
+def test_replica_seeds_are_distinct_and_depend_on_the_run_seed():
+    from sgdfp.validate.ensemble import replica_seed
+
+    seeds = {replica_seed(11, r) for r in range(100_000)}
+    assert len(seeds) == 100_000 and max(seeds) < 2**32
+    assert replica_seed(12, 0) not in seeds

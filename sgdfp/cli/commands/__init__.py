@@ -3,6 +3,7 @@
 - :mod:`~sgdfp.cli.commands.derive` -- jump moments, discrete Fokker--Planck and Langevin equations;
 - :mod:`~sgdfp.cli.commands.mode` -- one mode: regime, variances, SGD beside Langevin;
 - :mod:`~sgdfp.cli.commands.validate` -- real SGD on real models against the theory;
+- :mod:`~sgdfp.cli.commands.sweep` -- a grid of validation runs on Dask, with one combined summary;
 - :mod:`~sgdfp.cli.commands.latex` -- the LaTeX document of every derivation;
 - :mod:`~sgdfp.cli.commands.report` -- the HTML/PDF report of validation runs.
 
@@ -11,9 +12,9 @@ Each module imports its heavy dependencies (SymPy, torch) inside ``run``, so ``s
 
 from __future__ import annotations
 
-from sgdfp.cli.commands import derive, latex, mode, report, validate
+from sgdfp.cli.commands import derive, latex, mode, report, sweep, validate
 
 __all__ = ["COMMANDS"]
 
 #: The command modules in the order ``sgdfp --help`` lists them.
-COMMANDS = (derive, mode, validate, latex, report)
+COMMANDS = (derive, mode, validate, sweep, latex, report)

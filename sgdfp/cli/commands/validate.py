@@ -54,6 +54,9 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--force", action="store_true", help="replace an existing output directory")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--distributed", action="store_true",
+                        help="shard the replicas over the processes 'torchrun --nproc-per-node N -m sgdfp validate "
+                             "...' starts (gloo on CPU, NCCL with a GPU per process); rank 0 writes the run")
     parser.set_defaults(run=run)
     return parser
 
@@ -129,7 +132,15 @@ def run(args: argparse.Namespace) -> None:
                            replicas=args.replicas, steps=args.steps, sampling=args.sampling, device=args.device,
                            seed=args.seed)
     progress = not args.quiet and not args.json and sys.stderr.isatty()
-    results = run_validation(config, progress=progress)
+    if args.distributed:
+        from sgdfp.validate.distributed import sharded
+
+        with sharded(args.device) as shard:
+            results = run_validation(config, progress=progress, shard=shard)
+        if not shard.is_root:  # every rank holds the moments; rank 0 writes and prints them
+            return
+    else:
+        results = run_validation(config, progress=progress)
     write_results(results, args.out, force=args.force)
     if args.json:
         print(json.dumps(json_summary(results), indent=2, default=float))
