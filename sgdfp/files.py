@@ -34,7 +34,7 @@ from pathlib import Path
 
 from sgdfp.errors import InputError
 
-__all__ = ["atomic_directory", "refuse_existing", "check_output", "MARKER", "KINDS"]
+__all__ = ["atomic_directory", "refuse_existing", "check_output", "terminate_as_interrupt", "pid_alive", "MARKER", "KINDS"]
 
 #: The marker file every sgdfp output directory carries: ``{"kind": ..., "format": 1}``.
 MARKER = ".sgdfp-output.json"
@@ -60,7 +60,8 @@ def _kind_of(directory: Path) -> str | None:
     return None
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """True while a process of this id exists (one of another user's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -82,7 +83,7 @@ def _remove_stale(out: Path) -> None:
             pid = int(entry.read_text().strip()) if entry.is_file() else int(entry.name[len(prefix):].split("-")[0])
         except (ValueError, OSError, IndexError):
             continue
-        if pid != os.getpid() and not _pid_alive(pid):
+        if pid != os.getpid() and not pid_alive(pid):
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
             else:
@@ -170,7 +171,7 @@ def _lock(out: Path, what: str) -> Iterator[None]:
 
 
 @contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
+def terminate_as_interrupt() -> Iterator[None]:
     """SIGTERM raises in the main thread (as Ctrl-C does), so that the cleanup below runs."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -205,7 +206,7 @@ def atomic_directory(out: str | os.PathLike, force: bool = False, what: str = "o
     out.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale(out)
     try:
-        with _lock(out, what), _terminate_as_interrupt():
+        with _lock(out, what), terminate_as_interrupt():
             staging = Path(tempfile.mkdtemp(prefix=f".{out.name}{_STAGING}-{os.getpid()}-", dir=out.parent))
             try:
                 umask = os.umask(0)

@@ -9,16 +9,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sgdfp.files import terminate_as_interrupt
 from sgdfp.sweep.execute import DEFAULT_RETRIES, DaskSession, dask_client, execute, require_dask
 from sgdfp.sweep.figures import draw_scaling_figures
 from sgdfp.sweep.grid import SweepRun
@@ -33,23 +31,6 @@ __all__ = ["run_sweep", "SUMMARY_FILE", "TABLE_FILE", "REPORT_DIR"]
 SUMMARY_FILE = "sweep.json"
 TABLE_FILE = "runs.csv"
 REPORT_DIR = "report"
-
-
-@contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM stops the sweep as Ctrl-C does (its workers stopped, the finished runs kept)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        raise KeyboardInterrupt("terminated")
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _progress_bar(total: int, initial: int, enabled: bool) -> tuple[Callable[[RunOutcome], None], Callable[[], None]]:
@@ -124,7 +105,7 @@ def run_sweep(runs: list[SweepRun], out: str | os.PathLike, workers: int | None 
         require_dask()  # before anything is created
     directory = SweepDirectory(out)
     directory.prepare()
-    with directory.locked(), _terminate_as_interrupt():
+    with directory.locked(), terminate_as_interrupt():
         directory.write_grid(runs)
         done = {run.hash for run in runs if directory.is_done(run)}
         pending = [run for run in runs if run.hash not in done]

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sgdfp.errors import InputError
-from sgdfp.files import atomic_directory, check_output
+from sgdfp.files import atomic_directory, check_output, pid_alive
 from sgdfp.sweep.grid import SweepRun, config_hash
 from sgdfp.validate.results import ResultError, ValidationResults
 from sgdfp.validate.typed_json import to_json
@@ -148,12 +148,4 @@ def _holder_alive(lock: Path) -> bool:
         pid = int(text)
     except ValueError:
         return False  # not one of ours: stale
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid == os.getpid() or pid_alive(pid)
