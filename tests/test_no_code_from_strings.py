@@ -31,47 +31,9 @@ PACKAGES = ("sgdfp.derive", "sgdfp.derive.mode", "sgdfp.numerics", "sgdfp.stats"
             "sgdfp.report", "sgdfp.document")
 REFUSALS = (TypeError, ValueError)
 
-_NOT_CHECKED = "{}: the argument is not checked (text is not run, but it is {}, not a TypeError/ValueError)"
-
-
-def _known(where: str, what: str, positions: str) -> dict[str, str]:
-    return {p: _NOT_CHECKED.format(where, what) for p in positions.split()}
-
-
-#: Cases that still fail (none of them outside the engine runs the payload): position -> owner and reason.
-#: strict: a fixed case fails as XPASS until its line here is removed.
-KNOWN: dict[str, str] = {
-    **_known("sgdfp/stats/variance_ratio.py", "ignored when corr is given",
-             "sgdfp.stats.ratio_p_values:dof2 sgdfp.stats.ratio_interval:dof2"),
-    **_known("sgdfp/validate/models.py", "an AttributeError", "sgdfp.validate.CharTransformer.forward:ids"),
-    **_known("sgdfp/validate/eigensolvers.py", "an AttributeError, a SystemError or stored unchecked", """
-        sgdfp.validate.DenseEigensolver.solve:model sgdfp.validate.DenseEigensolver.solve:theta
-        sgdfp.validate.DenseEigensolver.solve:inputs sgdfp.validate.LanczosEigensolver:count
-        sgdfp.validate.LanczosEigensolver:seed sgdfp.validate.LanczosEigensolver:tolerance
-        sgdfp.validate.LanczosEigensolver.solve:model sgdfp.validate.LanczosEigensolver.solve:theta
-        sgdfp.validate.get_eigensolver:parameters sgdfp.validate.get_eigensolver:modes
-        sgdfp.validate.get_eigensolver:dense_limit sgdfp.validate.get_eigensolver:seed
-        sgdfp.validate.top_eigenpairs:model sgdfp.validate.top_eigenpairs:theta sgdfp.validate.top_eigenpairs:tolerance"""),
-    **_known("sgdfp/validate/functional.py", "an AttributeError, a RuntimeError or stored unchecked", """
-        sgdfp.validate.FlatModel:module sgdfp.validate.FlatModel:loss sgdfp.validate.FlatModel:device
-        sgdfp.validate.FlatModel.full_loss_and_gradient:inputs sgdfp.validate.FlatModel.per_sample_gradients:inputs
-        sgdfp.validate.FlatModel.hvp:theta sgdfp.validate.FlatModel.hvp:vector sgdfp.validate.FlatModel.hessian:theta
-        sgdfp.validate.FlatModel.hessian:inputs sgdfp.validate.FlatModel.directional_curvatures:theta
-        sgdfp.validate.FlatModel.directional_curvatures:directions sgdfp.validate.FlatModel.directional_curvatures:inputs
-        sgdfp.validate.FlatModel.directional_curvatures:targets"""),
-    **_known("sgdfp/validate/presets.py", "taken as true", "sgdfp.validate.preset_config:quick"),
-    **_known("sgdfp/validate/run.py", "an AttributeError, or taken as true", """
-        sgdfp.validate.json_summary:results sgdfp.validate.run_validation:config sgdfp.validate.run_validation:module
-        sgdfp.validate.run_validation:progress sgdfp.validate.run_validation:shard
-        sgdfp.validate.write_results:results sgdfp.validate.write_results:force sgdfp.validate.write_results:figures"""),
-    **_known("sgdfp/testing", "used unchecked", "sgdfp.testing.assert_variance_matches:ddof "
-             "sgdfp.testing.TheoryCheck:test_record"),
-    **_known("sgdfp/report", "an AttributeError, or taken as true", """
-        sgdfp.report.write_report:pdf sgdfp.report.write_report:force sgdfp.report.regime_breakdown:results
-        sgdfp.report.regime_breakdown:run"""),
-    **_known("sgdfp/document/write.py", "taken as true", "sgdfp.document.write_document:pdf "
-             "sgdfp.document.write_document:force"),
-}
+#: Positions known to fail, "callable:parameter" -> the reason (each a strict xfail, so a fixed one must be
+#: removed from here). None are left.
+KNOWN: dict[str, str] = {}
 
 
 def _callable(obj) -> bool:

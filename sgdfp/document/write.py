@@ -13,6 +13,7 @@ from pathlib import Path
 from sgdfp.document import build
 from sgdfp.document.build import SNIPPETS_DIR
 from sgdfp.document.gather import check_sizes
+from sgdfp.errors import check_bool
 
 __all__ = ["TEX_NAME", "WrittenDocument", "write_document"]
 
@@ -43,12 +44,14 @@ def write_document(out: str | os.PathLike, dim: int = 2, eta_order: int = 2, pdf
         engine: the TeX engine to prefer (see :func:`sgdfp.tex.find_engine`).
 
     Raises:
+        TypeError: ``pdf`` or ``force`` is not a bool.
         ValueError: ``out`` exists and ``force`` is false; bad ``dim`` or ``eta_order``.
         sgdfp.tex.TexError: ``pdf`` without a TeX engine, or the engine rejected the document.
     """
     from sgdfp.files import atomic_directory, refuse_existing
     from sgdfp.tex import ENGINES, TexError, compile_pdf, find_engine
 
+    pdf, force = check_bool("pdf", pdf), check_bool("force", force)
     out = refuse_existing(out, force, kind="latex")
     check_sizes(dim, eta_order)
     if pdf and find_engine(engine) is None:  # say so before the derivations, not after

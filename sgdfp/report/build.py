@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 import sgdfp.tex
-from sgdfp.errors import InputError
+from sgdfp.errors import InputError, check_bool
 from sgdfp.files import atomic_directory, check_output
 from sgdfp.report.content import build_content
 from sgdfp.report.figures import figure_entries
@@ -107,9 +107,11 @@ def write_report(run_dirs: str | os.PathLike | Iterable[str | os.PathLike], out:
         force: replace an existing ``out``.
 
     Raises:
+        TypeError: ``pdf`` or ``force`` is not a bool.
         ValueError: bad input or output (one line); :class:`sgdfp.tex.TexError` (a ``ValueError``) when TeX
             fails. Nothing is written in either case.
     """
+    pdf, force = check_bool("pdf", pdf), check_bool("force", force)
     start = time.perf_counter()
     sources = load_sources(run_dirs)
     out = resolve_out(sources, out, force)

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sgdfp.errors import check_instance
 from sgdfp.report.sources import Source
 from sgdfp.report.values import format_value, is_missing
 from sgdfp.validate.results import REGIME_NAMES, TOP_MODES, RunResult, ValidationResults
@@ -163,7 +164,12 @@ def regime_breakdown(results: ValidationResults, run: RunResult) -> dict[str, di
         regime -> ``count``, ``median_abs_log_ratio`` (discrete SGD theory), ``langevin_median_abs_log_ratio``
         and ``fraction_outside`` (of the 95 % interval); the medians are over the modes whose ratio is
         defined, ``None`` where there is none (and the fraction ``None`` for a regime without modes).
+
+    Raises:
+        TypeError: ``results`` is no :class:`ValidationResults` or ``run`` no :class:`RunResult` (one of its runs).
     """
+    check_instance("results", results, ValidationResults, "a sgdfp.validate.ValidationResults (from load_run)")
+    check_instance("run", run, RunResult, "a sgdfp.validate.RunResult (one of results.runs)")
     table = run.table
     if len(run.regimes) != results.modes:
         raise ValueError(f"run at lr={run.lr} has {len(run.regimes)} regimes for {results.modes} modes")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sgdfp.errors import check_instance
 from sgdfp.testing.recording import TestRecord
 from sgdfp.testing.regime import RegimeCheck, assert_regime
 from sgdfp.testing.variance import VarianceCheck, assert_variance_matches
@@ -21,7 +22,8 @@ class TheoryCheck:
     """
 
     def __init__(self, test_record: TestRecord):
-        self._record = test_record
+        self._record = check_instance("test_record", test_record, TestRecord,
+                                      "a sgdfp.testing.recording.TestRecord (the plugin makes one for each test)")
 
     def variance(self, samples_or_moments, predicted, **options) -> VarianceCheck:
         """:func:`~sgdfp.testing.assert_variance_matches`."""

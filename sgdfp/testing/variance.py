@@ -197,6 +197,7 @@ def assert_variance_matches(samples_or_moments, predicted, *, replicas=None, alp
     from sgdfp.stats import chi2_dof
 
     alpha = check_alpha(alpha)
+    ddof = check_ddof(ddof)  # checked with samples too, where it is not used
     excess_kurtosis = check_kurtosis(excess_kurtosis)
     data = as_array(samples_or_moments, "samples_or_moments")
     if replicas is None:
@@ -217,7 +218,6 @@ def assert_variance_matches(samples_or_moments, predicted, *, replicas=None, alp
     else:
         if excess_kurtosis == "estimate":
             raise ValueError("excess_kurtosis='estimate' needs samples; with variances give a number")
-        ddof = check_ddof(ddof)
         mode_shape = data.shape
         if data.size == 0:
             raise ValueError("no measured variances were given")

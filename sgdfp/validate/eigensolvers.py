@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from sgdfp.validate.functional import FlatModel
+from sgdfp.errors import check_instance, check_integer, check_real
+from sgdfp.validate.functional import FlatModel, check_tensors
 
 __all__ = ["Eigenpairs", "DenseEigensolver", "LanczosEigensolver", "get_eigensolver", "dense_eigenpairs",
            "top_eigenpairs"]
@@ -32,6 +33,10 @@ class Eigenpairs:
     vectors: torch.Tensor
     method: str
     residuals: np.ndarray | None = None
+
+
+def _check_model(model: object) -> FlatModel:
+    return check_instance("model", model, FlatModel, "a sgdfp.validate.FlatModel (FlatModel(module) wraps a torch module)")
 
 
 def dense_eigenpairs(hessian: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -48,7 +53,10 @@ def top_eigenpairs(model: FlatModel, theta, inputs, targets, count: int, which: 
     """
     from scipy.sparse.linalg import LinearOperator, eigsh
 
-    P = model.num_parameters
+    P = _check_model(model).num_parameters
+    check_tensors(theta=theta, inputs=inputs, targets=targets)
+    count = check_integer("count", count)
+    tolerance = check_real("tolerance", tolerance, 0)
     if not 1 <= count < P:
         raise ValueError(f"Lanczos needs 1 <= count < {P} eigenpairs; got {count}")
 
@@ -70,7 +78,7 @@ class DenseEigensolver:
     name = "dense"
 
     def solve(self, model: FlatModel, theta, inputs, targets) -> Eigenpairs:
-        values, vectors = dense_eigenpairs(model.hessian(theta, inputs, targets).to(torch.float64))
+        values, vectors = dense_eigenpairs(_check_model(model).hessian(theta, inputs, targets).to(torch.float64))
         return Eigenpairs(values, vectors, self.name)
 
 
@@ -80,10 +88,12 @@ class LanczosEigensolver:
     name = "lanczos"
 
     def __init__(self, count: int, seed: int = 0, tolerance: float = 1e-10):
-        self.count, self.seed, self.tolerance = count, seed, tolerance
+        self.count = check_integer("count", count, 1)
+        self.seed = check_integer("seed", seed, 0)
+        self.tolerance = check_real("tolerance", tolerance, 0)
 
     def solve(self, model: FlatModel, theta, inputs, targets) -> Eigenpairs:
-        count = min(self.count, model.num_parameters - 1)
+        count = min(self.count, _check_model(model).num_parameters - 1)
         values, vectors = top_eigenpairs(model, theta, inputs, targets, count, seed=self.seed, tolerance=self.tolerance)
         values, vectors = values.to(torch.float64), vectors.to(torch.float64)
         residuals = []
@@ -98,6 +108,10 @@ def get_eigensolver(name: str, parameters: int, modes: int | None = None, dense_
                     seed: int = 0) -> DenseEigensolver | LanczosEigensolver:
     """The strategy called ``name``; ``"auto"`` is dense when ``modes`` is None and the model has at most
     ``dense_limit`` parameters, Lanczos for ``modes`` (or ``dense_limit``) pairs otherwise."""
+    parameters = check_integer("parameters", parameters, 1)
+    modes = None if modes is None else check_integer("modes", modes, 1)
+    dense_limit = check_integer("dense_limit", dense_limit, 1)
+    seed = check_integer("seed", seed, 0)
     if name == "auto":
         name = "dense" if modes is None and parameters <= dense_limit else "lanczos"
     if name == "dense":

@@ -14,7 +14,31 @@ from collections.abc import Callable
 import torch
 from torch.func import functional_call, grad, jvp, vmap
 
+from sgdfp.errors import check_instance
+
 __all__ = ["FlatModel"]
+
+
+def check_tensors(**tensors: object) -> None:
+    """A ``TypeError`` for the first of the named arguments that is not a ``torch.Tensor`` (text, an array)."""
+    for name, value in tensors.items():
+        check_instance(name, value, torch.Tensor, "a torch.Tensor")
+
+
+def as_device(device: object) -> torch.device:
+    """``device`` (a ``torch.device`` or its name) as a ``torch.device``.
+
+    Raises:
+        TypeError: neither a ``torch.device`` nor a string.
+        ValueError: a name torch does not know.
+    """
+    allowed = "a torch.device or its name ('cpu', 'cuda', 'cuda:0')"
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(f"device must be {allowed}; got {type(device).__name__}")
+    try:
+        return torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"device must be {allowed}; got {device!r:.80}") from None
 
 
 class FlatModel:
@@ -26,14 +50,25 @@ class FlatModel:
             (logits ``(N, T, C)``, targets ``(N, T)``; a sample's loss is its mean over positions).
         loss: per-element loss ``loss(logits, targets) -> (N,)`` or ``(N, T)``; cross-entropy by default.
         dtype, device: where the computation runs.
+
+    Raises:
+        TypeError: a ``module`` that is no ``torch.nn.Module``, a ``loss`` that is not callable, a ``dtype`` that
+            is no ``torch.dtype``, a ``device`` that is neither a ``torch.device`` nor a name; and, from every
+            derivative, an argument that is not a ``torch.Tensor``.
+        ValueError: an unknown ``task`` or device name.
     """
 
     def __init__(self, module: torch.nn.Module, task: str = "classification", loss: Callable | None = None,
                  dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu"):
+        check_instance("module", module, torch.nn.Module, "a torch.nn.Module")
         if task not in ("classification", "next-token"):
             raise ValueError(f"task must be 'classification' or 'next-token'; got {task!r}")
-        self.module = module.to(dtype=dtype, device=device)
-        self.task, self.dtype, self.device = task, dtype, torch.device(device)
+        if loss is not None and not callable(loss):
+            raise TypeError(f"loss must be a function loss(logits, targets) -> per-element losses, or None for "
+                            f"cross-entropy; got {type(loss).__name__}")
+        check_instance("dtype", dtype, torch.dtype, "a torch.dtype (torch.float64, torch.float32)")
+        self.task, self.dtype, self.device = task, dtype, as_device(device)
+        self.module = module.to(dtype=dtype, device=self.device)
         self._loss = loss or (lambda logits, targets: torch.nn.functional.cross_entropy(
             logits.transpose(1, -1) if logits.ndim == 3 else logits, targets, reduction="none"))
         named = [(n, p) for n, p in self.module.named_parameters()]
@@ -68,6 +103,7 @@ class FlatModel:
 
     def full_loss_and_gradient(self, theta, inputs, targets, chunk: int = 4096):
         """Mean loss and gradient over a whole data set, in chunks."""
+        check_tensors(theta=theta, inputs=inputs, targets=targets)
         total_loss, total_grad, n = 0.0, torch.zeros_like(theta), inputs.shape[0]
         for x, y in self._chunks(inputs, targets, chunk):
             gradient, value = torch.func.grad_and_value(self.loss)(theta, x, y)
@@ -78,6 +114,7 @@ class FlatModel:
     # ------------------------------------------------------------------ derivatives
     def per_sample_gradients(self, theta, inputs, targets, chunk: int = 1024) -> torch.Tensor:
         """``(N, P)``: the gradient of every sample's loss."""
+        check_tensors(theta=theta, inputs=inputs, targets=targets)
         def single(t, x, y):
             return self.loss(t, x.unsqueeze(0), y.unsqueeze(0))
         per_sample = vmap(grad(single), in_dims=(None, 0, 0))
@@ -85,6 +122,7 @@ class FlatModel:
 
     def hvp(self, theta, vector, inputs, targets) -> torch.Tensor:
         """:math:`H v` of the mean loss over the batch (forward-over-reverse)."""
+        check_tensors(theta=theta, vector=vector, inputs=inputs, targets=targets)
         return jvp(lambda t: grad(self.loss)(t, inputs, targets), (theta,), (vector,))[1]
 
     def hessian(self, theta, inputs, targets, data_chunk: int = 2048) -> torch.Tensor:
@@ -94,6 +132,7 @@ class FlatModel:
         vector (reverse over reverse); on these small models that is several times faster than a
         ``vmap`` of forward-over-reverse products, and it never holds more than one chunk's graph.
         """
+        check_tensors(theta=theta, inputs=inputs, targets=targets)
         P, n = self.num_parameters, inputs.shape[0]
         out = torch.zeros(P, P, dtype=theta.dtype, device=theta.device)
         basis = torch.eye(P, dtype=theta.dtype, device=theta.device)
@@ -113,6 +152,7 @@ class FlatModel:
         The second derivative of every per-sample loss along :math:`v`, by nested forward derivatives:
         one pass over the data per direction, all samples together.
         """
+        check_tensors(theta=theta, directions=directions, inputs=inputs, targets=targets)
         def along(v, x, y):
             first = lambda s: jvp(lambda t: self.per_sample_loss(theta + t * v, x, y), (s,),  # noqa: E731
                                   (torch.ones((), dtype=theta.dtype, device=theta.device),))[1]

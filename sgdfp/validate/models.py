@@ -12,6 +12,8 @@ import math
 import torch
 from torch import nn
 
+from sgdfp.errors import check_instance
+
 __all__ = ["MLP", "CharTransformer"]
 
 
@@ -52,6 +54,8 @@ class CharTransformer(nn.Module):
         self.context = context
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        """Logits ``(..., T, vocabulary)`` from token ids ``(..., T)`` (an integer tensor, ``T <= context``)."""
+        check_instance("ids", ids, torch.Tensor, "a torch.Tensor of token ids")
         T = ids.shape[-1]
         h = self.token[ids] + self.position[:T]
         a = self.norm1(h)

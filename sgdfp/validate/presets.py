@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sgdfp.errors import InputError
+from sgdfp.errors import InputError, check_bool
 from sgdfp.validate.config import ValidationConfig
 
 __all__ = ["Preset", "PRESETS", "QUICK", "preset_config"]
@@ -86,6 +86,7 @@ def preset_config(name: str, quick: bool = False, **overrides) -> ValidationConf
     if name not in PRESETS:
         raise InputError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
     preset = PRESETS[name]
+    quick = check_bool("quick", quick)
     config = ValidationConfig(preset=name).with_overrides(**preset.config)
     if quick:  # the common reductions, then the preset's own (its heavy parts)
         flat = config.flat()

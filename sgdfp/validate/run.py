@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sgdfp.errors import InputError
+from sgdfp.errors import InputError, check_bool, check_instance
 from sgdfp.files import atomic_directory
 from sgdfp.numerics import mode_functions, regime_names
 from sgdfp.validate.compare import summarise
@@ -41,6 +41,7 @@ from sgdfp.validate.validity import validity_error
 __all__ = ["run_validation", "write_results", "json_summary", "resolve_device", "preset_config", "PRESETS",
            "ValidationConfig"]
 
+RESULTS = "a sgdfp.validate.ValidationResults (from run_validation or ValidationResults.read)"
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
 # A replica is diverged beyond these multiples of the reference loss and of the theory's spread (see bounds()).
 DIVERGENCE_LOSS_FACTOR = 1e3
@@ -108,8 +109,18 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
     ranks (every rank returns the same moments).
 
     Raises:
+        TypeError: an argument of the wrong kind (``module`` and ``loss`` are checked by :class:`FlatModel`).
         ValueError: a bad configuration (before anything is computed), an unknown preset, no model.
     """
+    check_instance("config", config, ValidationConfig,
+                   "a sgdfp.validate.ValidationConfig (preset_config(name) or ValidationConfig(...))")
+    if dataset is not None:
+        check_instance("dataset", dataset, Dataset, "a sgdfp.validate.Dataset, or None for the preset's data")
+    progress = check_bool("progress", progress)
+    if shard is not None:
+        from sgdfp.validate.distributed import Shard
+
+        check_instance("shard", shard, Shard, "a sgdfp.validate.distributed.Shard (from sharded()), or None")
     start = time.perf_counter()
     device = resolve_device(config.device) if shard is None else shard.device
     torch.manual_seed(config.seed)  # the model's initialisation too
@@ -200,8 +211,11 @@ def write_results(results: ValidationResults, out: str | os.PathLike, force: boo
     interrupted run leaves nothing half written.
 
     Raises:
+        TypeError: ``results`` is no :class:`ValidationResults`; ``force`` or ``figures`` is not a bool.
         ValueError: ``out`` exists and ``force`` is false.
     """
+    check_instance("results", results, ValidationResults, RESULTS)
+    force, figures = check_bool("force", force), check_bool("figures", figures)
     with atomic_directory(out, force, kind="validate") as staging:
         results.write(staging)
         if figures:
@@ -215,6 +229,7 @@ def json_summary(results: ValidationResults) -> dict:
     """The ``--json`` summary: one object with the contract keys (strict JSON: NaN is ``null``)."""
     from sgdfp.validate.typed_json import to_json
 
+    check_instance("results", results, ValidationResults, RESULTS)
     runs = results.runs
     several = len(runs) > 1
     ensemble = results.config.ensemble
