@@ -1,7 +1,9 @@
 r"""Simulators of the discrete maps that every formula is checked against.
 
 - :func:`simulate_mode`: :math:`y' = (1 - \eta h)y - \eta g` for an array of modes at once;
-- :func:`simulate_quadratic`: :math:`x' = (I - \eta H_B)x - \eta g_B` in d dimensions.
+- :func:`simulate_quadratic`: :math:`x' = (I - \eta H_B)x - \eta g_B` in d dimensions;
+- :func:`simulate_momentum`: heavy-ball or Nesterov momentum with weight decay on one mode,
+  :math:`v' = \beta v - \eta((h + \omega)p + g)`, :math:`y' = y + v'`, for an array of modes at once.
 
 Both are vectorised over chains, seeded, run on numpy or torch (a CUDA device when asked and
 present), and reduce the state to moments at the requested steps as they go: memory is
@@ -19,7 +21,8 @@ import numpy as np
 
 from sgdfp.numerics.backends import check_backend, get_backend
 
-__all__ = ["simulate_mode", "simulate_quadratic", "ModeSimulation", "QuadraticSimulation"]
+__all__ = ["simulate_mode", "simulate_quadratic", "simulate_momentum", "ModeSimulation", "QuadraticSimulation",
+           "MomentumSimulation"]
 
 
 @dataclass
@@ -49,6 +52,26 @@ class QuadraticSimulation:
     chains: int
     diverged: np.ndarray
     samples: dict = field(default_factory=dict)
+
+
+@dataclass
+class MomentumSimulation:
+    """Moments of simulated momentum modes at the requested steps.
+
+    ``mean`` has shape ``(steps, 2) + mode shape`` (components ``y``, ``v``), ``covariance`` ``(steps, 2, 2) +
+    mode shape``; ``standard_error["mean"]`` and ``standard_error["covariance"]`` are their Monte Carlo errors."""
+
+    steps: np.ndarray
+    mean: np.ndarray
+    covariance: np.ndarray
+    standard_error: dict
+    chains: int
+    diverged: np.ndarray
+
+    @property
+    def variance(self) -> np.ndarray:
+        """The variance of ``y``, shape ``(steps,) + mode shape``."""
+        return self.covariance[:, 0, 0]
 
 
 def _numbers(name: str, value) -> np.ndarray:
@@ -254,3 +277,93 @@ def _quadratic_moments(arrays, x, keep_samples):
     covariance = centred.T @ centred / max(len(kept), 1)
     return {"mean": mean, "covariance": covariance, "diverged": int((~finite).sum()),
             "samples": x_np.copy() if keep_samples else None}
+
+
+def simulate_momentum(curvature, grad_noise, lr, steps: Sequence[int], *, momentum=0.0, nesterov: bool = False,
+                      weight_decay=0.0, curvature_noise=0.0, mean_grad=0.0, cross=0.0, mean0=0.0, var0=0.0,
+                      chains: int = 100_000, seed: int = 0, backend: str = "numpy",
+                      device: str | None = None) -> MomentumSimulation:
+    r"""Simulate :math:`v_{k+1} = \beta v_k - \eta((h_k + \omega)p_k + g_k)`, :math:`y_{k+1} = y_k + v_{k+1}` with
+    :math:`p = y` (heavy ball) or :math:`p = y + \beta v` (``nesterov``), from :math:`v_0 = 0` and a Gaussian
+    :math:`y_0`, for every mode of a parameter array (the map of :class:`sgdfp.derive.mode.momentum.MomentumMode`).
+
+    Args:
+        curvature, grad_noise, lr, curvature_noise, mean_grad, cross: as in :func:`simulate_mode`.
+        momentum: :math:`\beta \in [0, 1)`; weight_decay: :math:`\omega \ge 0` (coupled: added to the gradient).
+        nesterov: the gradient at the look-ahead point.
+        steps, mean0, var0, chains, seed, backend, device: as in :func:`simulate_mode`.
+
+    Raises:
+        TypeError: text (never parsed) or objects where numbers belong; ``nesterov`` not True/False.
+        ValueError: NaN or infinite parameters, negative variances or weight decay, a momentum outside
+            [0, 1), an impossible ``cross``, bad steps, chains, backend or device.
+    """
+    arrays = get_backend(check_backend(backend))
+    if not isinstance(nesterov, (bool, np.bool_)):
+        raise TypeError(f"nesterov must be True or False; got {nesterov!r}")
+    names = ("curvature", "grad_noise", "lr", "curvature_noise", "mean_grad", "cross", "mean0", "var0", "momentum",
+             "weight_decay")
+    values = [_numbers(n, x) for n, x in zip(names, (curvature, grad_noise, lr, curvature_noise, mean_grad, cross,
+                                                      mean0, var0, momentum, weight_decay))]
+    checkpoints = _check_steps(steps)
+    chains = _check_chains(chains)
+    rng = arrays.random(seed, device)
+    try:
+        params = np.broadcast_arrays(*values)
+    except ValueError:
+        raise ValueError(f"the parameters' shapes do not broadcast together: {[x.shape for x in values]}") from None
+    lam, d, eta, gamma, gbar, rho, m0, v0, beta, omega = params
+    if np.any(d < 0) or np.any(gamma < 0) or np.any(v0 < 0):
+        raise ValueError("grad_noise, curvature_noise and var0 are variances and cannot be negative")
+    if np.any(eta <= 0):
+        raise ValueError("lr must be positive")
+    if np.any(beta < 0) or np.any(beta >= 1):
+        raise ValueError("momentum must satisfy 0 <= momentum < 1")
+    if np.any(omega < 0):
+        raise ValueError("weight_decay must satisfy weight_decay >= 0")
+    if np.any(rho**2 > gamma * d * (1 + 1e-12)):
+        raise ValueError("cross is impossible: Cov(h, g)^2 must not exceed Var(h) Var(g)")
+    shape = (chains,) + lam.shape
+    sqrt_gamma = np.sqrt(gamma)
+    r = np.divide(rho, sqrt_gamma, out=np.zeros_like(rho), where=sqrt_gamma > 0)
+    s = np.sqrt(np.maximum(d - r**2, 0.0))
+    lam_, eta_, sg_, gbar_, r_, s_, beta_, omega_ = (arrays.asarray(x, rng.device)
+                                                     for x in (lam, eta, sqrt_gamma, gbar, r, s, beta, omega))
+    y = arrays.asarray(m0, rng.device) + arrays.asarray(np.sqrt(v0), rng.device) * rng.normal(shape)
+    vel = y * 0.0
+    records: dict[int, dict] = {}
+    for k in range(int(checkpoints[-1]) + 1):
+        if k in checkpoints:
+            records[k] = _pair_moments(arrays, y, vel)
+        if k == checkpoints[-1]:
+            break
+        z1, z2 = rng.normal(shape), rng.normal(shape)
+        h, g = lam_ + sg_ * z1, gbar_ + r_ * z1 + s_ * z2
+        with np.errstate(over="ignore", invalid="ignore"):
+            point = y + beta_ * vel if nesterov else y
+            vel = beta_ * vel - eta_ * ((h + omega_) * point + g)
+            y = y + vel
+    stack = lambda key: np.stack([records[k][key] for k in checkpoints])  # noqa: E731
+    return MomentumSimulation(steps=checkpoints, mean=stack("mean"), covariance=stack("covariance"),
+                              standard_error={"mean": stack("se_mean"), "covariance": stack("se_covariance")},
+                              chains=chains, diverged=stack("diverged"))
+
+
+def _pair_moments(arrays, y, vel):
+    y_np, v_np = arrays.to_numpy(y), arrays.to_numpy(vel)
+    finite = np.isfinite(y_np) & np.isfinite(v_np)
+    count = np.maximum(finite.sum(0), 1)
+    state = [np.where(finite, x, 0.0) for x in (y_np, v_np)]
+    mean = [x.sum(0) / count for x in state]
+    centred = [np.where(finite, x - m, 0.0) for x, m in zip(state, mean)]
+    cov = np.empty((2, 2) + y_np.shape[1:])
+    se_cov = np.empty_like(cov)
+    with np.errstate(over="ignore", invalid="ignore"):  # huge finite chains overflow their squares: inf, not a warning
+        for i in range(2):
+            for j in range(2):
+                product = centred[i] * centred[j]
+                cov[i, j] = product.sum(0) / count
+                se_cov[i, j] = np.sqrt(np.maximum((product**2).sum(0) / count - cov[i, j] ** 2, 0.0) / count)
+    return {"mean": np.stack(mean), "covariance": cov,
+            "se_mean": np.stack([np.sqrt(cov[0, 0] / count), np.sqrt(cov[1, 1] / count)]),
+            "se_covariance": se_cov, "diverged": y_np.shape[0] - finite.sum(0)}

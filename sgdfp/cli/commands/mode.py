@@ -4,6 +4,11 @@ The parameter flags come from the parameter table (:data:`sgdfp.derive.mode.para
 flag, placeholder, description, default, range), which loads no SymPy, so ``sgdfp --help`` stays fast.
 ``--latex`` prints the catalogue's equations (:func:`sgdfp.derive.mode_equations`): the formulas derived
 for the mode's nonzero parameters, then their values for this mode.
+
+``--momentum B``, ``--nesterov`` and ``--weight-decay W`` answer for heavy-ball (or Nesterov) momentum with
+coupled weight decay instead (:class:`sgdfp.derive.mode.momentum.MomentumMode`): the same keys, with the
+continuous-time comparisons (Langevin, SME-2, derived for SGD) set to ``null``, and the keys of
+:data:`MOMENTUM_KEYS` added. Without these flags the output is what it always was.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import replace
 
-from sgdfp.cli.parser import bounded_int, output_format, parameter_value
-from sgdfp.derive.mode.parameters import MODE_PARAMETERS
+from sgdfp.cli.parser import bounded_int, finite_float, output_format, parameter_value
+from sgdfp.derive.mode.parameters import MODE_PARAMETERS, MOMENTUM, WEIGHT_DECAY
 
-__all__ = ["DEFAULT_STEPS", "SCALARS", "add_parser", "mode_report", "scalars", "print_mode", "run"]
+__all__ = ["DEFAULT_STEPS", "SCALARS", "MOMENTUM_KEYS", "add_parser", "mode_report", "momentum_report", "scalars",
+           "print_mode", "run"]
 
 #: The steps reported without ``--steps``.
 DEFAULT_STEPS = (1, 10, 100, 1000)
@@ -35,6 +41,27 @@ SCALARS = {
 }
 
 
+#: The keys a momentum report adds, after the usual ones.
+MOMENTUM_KEYS = ("optimizer", "momentum", "weight_decay", "effective_curvature", "crossover_steps",
+                 "sgd_stationary_variance")
+
+
+def _momentum_value(value: str) -> float:
+    """A flag type: the momentum, a number in [0, 1)."""
+    number = finite_float(value)
+    if not 0 <= number < 1:
+        raise argparse.ArgumentTypeError(f"the momentum must satisfy 0 <= momentum < 1; got {value!r}")
+    return number
+
+
+def _weight_decay_value(value: str) -> float:
+    """A flag type: the weight decay, a number >= 0."""
+    number = finite_float(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"the weight decay must satisfy weight_decay >= 0; got {value!r}")
+    return number
+
+
 def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``sgdfp mode``: one flag per mode parameter, ``--steps`` and the output format."""
     parser = commands.add_parser(
@@ -47,6 +74,12 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         parser.add_argument(parameter.flag, dest=parameter.keyword, type=parameter_value(parameter),
                             required=required, default=parameter.default, metavar=parameter.metavar,
                             help=f"{parameter.description}{default}")
+    parser.add_argument(MOMENTUM.flag, dest="momentum", type=_momentum_value, default=None, metavar=MOMENTUM.metavar,
+                        help=f"{MOMENTUM.description}: answer for the momentum optimiser (default: plain SGD)")
+    parser.add_argument("--nesterov", action="store_true",
+                        help="Nesterov momentum: the gradient at the look-ahead point y + β v")
+    parser.add_argument(WEIGHT_DECAY.flag, dest="weight_decay", type=_weight_decay_value, default=None,
+                        metavar=WEIGHT_DECAY.metavar, help=f"{WEIGHT_DECAY.description} (default 0)")
     parser.add_argument("--steps", type=bounded_int(0, 10**12), nargs="+", default=None, metavar="K",
                         help="steps at which to report mean and variance (default: "
                              + " ".join(map(str, DEFAULT_STEPS)) + ")")
@@ -82,13 +115,21 @@ def scalars(mode) -> dict:
 
 
 def mode_report(curvature: float, grad_noise: float, lr: float, curvature_noise: float = 0.0,
-                mean_grad: float = 0.0, cross: float = 0.0, steps: Sequence[int] | None = None) -> dict:
+                mean_grad: float = 0.0, cross: float = 0.0, steps: Sequence[int] | None = None, *,
+                momentum: float | None = None, nesterov: bool = False, weight_decay: float | None = None) -> dict:
     """Everything ``sgdfp mode`` prints, as one JSON-ready dictionary.
+
+    With ``momentum``, ``nesterov`` or ``weight_decay`` given: :func:`momentum_report`.
 
     Raises:
         ValueError: a parameter outside its range (see :class:`sgdfp.derive.Mode`).
     """
     from sgdfp.derive import LANGEVIN, SME2, Mode
+
+    if momentum is not None or nesterov or weight_decay is not None:
+        return momentum_report(curvature, grad_noise, lr, curvature_noise, mean_grad, cross, steps,
+                               momentum=0.0 if momentum is None else momentum, nesterov=nesterov,
+                               weight_decay=0.0 if weight_decay is None else weight_decay)
 
     given = (curvature, grad_noise, lr, curvature_noise, mean_grad, cross)
     mode = Mode(*given)
@@ -126,6 +167,58 @@ def mode_report(curvature: float, grad_noise: float, lr: float, curvature_noise:
     return report
 
 
+def momentum_report(curvature: float, grad_noise: float, lr: float, curvature_noise: float = 0.0,
+                    mean_grad: float = 0.0, cross: float = 0.0, steps: Sequence[int] | None = None, *,
+                    momentum: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0) -> dict:
+    """:func:`mode_report`'s keys for the momentum optimiser, then :data:`MOMENTUM_KEYS`.
+
+    The continuous-time keys (``langevin_*``, ``sme2_*``, ``stationary_ratio``, ``langevin_only_stable``) are
+    ``None``: no continuous-time model of momentum is derived. ``sgd_stationary_variance`` is plain SGD's.
+
+    Raises:
+        ValueError: a parameter outside its range (see :class:`sgdfp.derive.mode.momentum.MomentumMode`).
+    """
+    from sgdfp.derive.mode.momentum_mode import MomentumMode
+
+    given = (curvature, grad_noise, lr, curvature_noise, mean_grad, cross)
+    mode = MomentumMode(*given, momentum=momentum, nesterov=nesterov, weight_decay=weight_decay)
+    several = steps is None or len(steps) > 1
+    steps = list(steps) if steps is not None else list(DEFAULT_STEPS)
+    horizon = max(max(steps), 1)
+    diffusion = mode.diffusion_coefficient()
+    threshold = mode.stability_threshold() if mode.effective_curvature() > 0 else None
+    none = [None] * len(steps)
+    per_step = {"mean": [_number(mode.mean(k)) for k in steps], "variance": [_number(mode.variance(k)) for k in steps],
+                "langevin_mean": none, "langevin_variance": none, "sme2_variance": none}
+    report = {
+        "parameters": {p.keyword: value for p, value in zip(MODE_PARAMETERS, given)},
+        "regime": mode.regime(),
+        "regime_at_horizon": mode.regime(horizon=horizon),
+        "horizon": horizon,
+        "contraction": _number(mode.contraction()),
+        "stability_threshold": None if threshold is None else _number(threshold),
+        "langevin_only_stable": None,
+        "stationary_variance": _number(mode.stationary_variance()),
+        "langevin_stationary_variance": None,
+        "sme2_stationary_variance": None,
+        "stationary_ratio": None,
+        "diffusion_coefficient": _number(diffusion.per_time),
+        "diffusion_coefficient_per_step": _number(diffusion.per_step),
+        "relaxation_steps": _number(mode.relaxation_steps()),
+        "steps": steps if several else steps[0],
+    }
+    report.update({key: column if several else column[0] for key, column in per_step.items()})
+    report.update({
+        "optimizer": mode.optimizer.name,
+        "momentum": float(momentum),
+        "weight_decay": float(weight_decay),
+        "effective_curvature": _number(mode.effective_curvature()),
+        "crossover_steps": _number(mode.crossover_steps()),
+        "sgd_stationary_variance": _number(mode.sgd.stationary_variance()),
+    })
+    return report
+
+
 def _show(value) -> str:
     return "none" if value is None else f"{value:.6g}"
 
@@ -134,6 +227,9 @@ def _print_text(report: dict) -> None:
     p = report["parameters"]
     print(f"mode  lambda={p['curvature']:g}  D={p['grad_noise']:g}  eta={p['lr']:g}  Gamma={p['curvature_noise']:g}"
           f"  gbar={p['mean_grad']:g}  rho={p['cross']:g}")
+    if "optimizer" in report:
+        print(f"optimizer               {report['optimizer']}  beta={report['momentum']:g}  "
+              f"omega={report['weight_decay']:g}  (effective curvature {_show(report['effective_curvature'])})")
     print(f"regime                  {report['regime']} (over {report['horizon']} steps: {report['regime_at_horizon']})")
     print(f"contraction q           {_show(report['contraction'])}"
           f"   (stable for eta < {_show(report['stability_threshold'])})")
@@ -145,6 +241,9 @@ def _print_text(report: dict) -> None:
           f"   discrete/Langevin {_show(report['stationary_ratio'])}")
     print(f"diffusion coefficient   {_show(report['diffusion_coefficient'])} per unit time (t = eta k), "
           f"{_show(report['diffusion_coefficient_per_step'])} per step")
+    if "optimizer" in report:
+        print(f"crossover               {_show(report['crossover_steps'])} steps (stationary variance / 2 D_eff)"
+              f"   plain SGD stationary variance {_show(report['sgd_stationary_variance'])}")
 
     def column(key):
         return report[key] if isinstance(report[key], list) else [report[key]]
@@ -179,10 +278,21 @@ def _print_latex(report: dict) -> None:
     print(align_equations(rows))
 
 
+def _print_momentum_latex(report: dict) -> None:
+    """The momentum mode's formulas (generic) and values."""
+    from sgdfp.derive.mode.momentum_mode import MomentumMode
+
+    mode = MomentumMode(**report["parameters"], momentum=report["momentum"],
+                        nesterov=report["optimizer"] == "nesterov", weight_decay=report["weight_decay"])
+    print(mode.latex())
+
+
 def print_mode(report: dict, fmt: str) -> None:
     """Print :func:`mode_report` as ``"text"``, ``"latex"`` or ``"json"``."""
     if fmt == "json":
         print(json.dumps(report, indent=2))
+    elif fmt == "latex" and "optimizer" in report:
+        _print_momentum_latex(report)
     elif fmt == "latex":
         _print_latex(report)
     else:
@@ -195,5 +305,7 @@ def run(args: argparse.Namespace) -> None:
 
     with user_input():  # the parameters together: cross must fit Gamma and D
         Mode(*(getattr(args, p.keyword) for p in MODE_PARAMETERS))
-    report = mode_report(*(getattr(args, p.keyword) for p in MODE_PARAMETERS), steps=args.steps)
+    optimizer = {"momentum": getattr(args, "momentum", None), "nesterov": getattr(args, "nesterov", False),
+                 "weight_decay": getattr(args, "weight_decay", None)}
+    report = mode_report(*(getattr(args, p.keyword) for p in MODE_PARAMETERS), steps=args.steps, **optimizer)
     print_mode(report, output_format(args))

@@ -2,7 +2,9 @@
 
 - :mod:`~sgdfp.derive.mode.parameters` -- the table of the six parameters (keyword, symbol, flag, LaTeX, range);
 - :mod:`~sgdfp.derive.mode.update` -- the mode map and its exact moment recursion;
-- :mod:`~sgdfp.derive.mode.dynamics` -- SGD, Langevin, SME-2 as strategy objects (where momentum goes next);
+- :mod:`~sgdfp.derive.mode.dynamics` -- SGD, Langevin, SME-2 as strategy objects;
+- :mod:`~sgdfp.derive.mode.momentum` -- heavy-ball and Nesterov momentum with weight decay on the state
+  :math:`(y, v)` (:mod:`~sgdfp.derive.mode.momentum_mode` holds :class:`~sgdfp.derive.mode.momentum_mode.MomentumMode`; import it from there);
 - :mod:`~sgdfp.derive.mode.regime` -- the regime rule, once;
 - :mod:`~sgdfp.derive.mode.mode` -- :class:`Mode`;
 - :mod:`~sgdfp.derive.mode.density` -- the truncated equation's stationary density;

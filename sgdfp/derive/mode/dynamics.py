@@ -15,8 +15,9 @@ mode map itself:
 Every dynamics also gives the **growth offset** :math:`u = q - 1`, where :math:`q` is the factor by
 which the second moment grows per step (:math:`q = (1 - \eta\lambda)^2 + \eta^2\Gamma` for SGD,
 :math:`e^{\eta B_{22}}` for an SDE with generator :math:`B`), in a form that does not cancel: the
-regime rule (:mod:`sgdfp.derive.mode.regime`) reads it. A new dynamics (momentum, weight decay)
-subclasses :class:`Dynamics` and is registered in :data:`DYNAMICS`.
+regime rule (:mod:`sgdfp.derive.mode.regime`) reads it. A new dynamics of the 1-D mode subclasses
+:class:`Dynamics` and is registered in :data:`DYNAMICS`. Momentum and weight decay need the 2-D state
+:math:`(y, v)` and live beside it, in :mod:`sgdfp.derive.mode.momentum` (same questions, same rule).
 """
 
 from __future__ import annotations

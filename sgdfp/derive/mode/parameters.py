@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     import sympy as sp
 
 __all__ = ["Parameter", "MODE_PARAMETERS", "PARAMETERS", "CURVATURE", "GRAD_NOISE", "LR", "CURVATURE_NOISE",
-           "MEAN_GRAD", "CROSS", "lam", "D", "Gamma", "gbar", "rho", "y", "k_step", "horizon", "mean0",  # noqa: F822
-           "var0"]  # noqa: F822 -- the symbols are module attributes created on first use (__getattr__ below)
+           "MEAN_GRAD", "CROSS", "MOMENTUM", "WEIGHT_DECAY", "OPTIMIZER_PARAMETERS",
+           "lam", "D", "Gamma", "gbar", "rho", "y", "k_step", "horizon", "mean0",  # noqa: F822
+           "var0", "v", "beta", "omega"]  # noqa: F822 -- the symbols are module attributes created on first use (__getattr__ below)
 
 Domain = Literal["real", "nonnegative", "positive"]
 
@@ -130,6 +131,15 @@ CROSS = Parameter("cross", "rho", "--cross", "R", r"\rho", "ρ", "cross-covarian
 MODE_PARAMETERS: tuple[Parameter, ...] = (CURVATURE, GRAD_NOISE, LR, CURVATURE_NOISE, MEAN_GRAD, CROSS)
 PARAMETERS: dict[str, Parameter] = {p.keyword: p for p in MODE_PARAMETERS}
 
+#: The optimiser's own parameters (:mod:`sgdfp.derive.mode.momentum`): not parameters of the mode map, so they
+#: are kept out of :data:`MODE_PARAMETERS` (whose six entries are :class:`~sgdfp.derive.Mode`'s arguments).
+MOMENTUM = Parameter("momentum", "beta", "--momentum", "B", r"\beta", "β",
+                     "heavy-ball (or Nesterov) momentum β, 0 <= β < 1", "nonnegative", 0.0, _NONNEGATIVE)
+WEIGHT_DECAY = Parameter("weight_decay", "omega", "--weight-decay", "W", r"\omega", "ω",
+                         "weight decay ω >= 0 (L2, coupled: the gradient gets + ω y)", "nonnegative", 0.0,
+                         _NONNEGATIVE)
+OPTIMIZER_PARAMETERS: tuple[Parameter, ...] = (MOMENTUM, WEIGHT_DECAY)
+
 @cache
 def _symbol(name: str, assumptions: tuple) -> sp.Symbol:
     import sympy
@@ -141,7 +151,8 @@ def _symbol(name: str, assumptions: tuple) -> sp.Symbol:
 #: (in steps) and the initial law.
 _SYMBOLS = {"lam": ("lambda", _REAL), "D": ("D", _NONNEGATIVE), "Gamma": ("Gamma", _NONNEGATIVE),
             "gbar": ("gbar", _REAL), "rho": ("rho", _REAL), "y": ("y", _REAL), "k_step": ("k", {"nonnegative": True, "integer": True}),
-            "horizon": ("T", {"positive": True}), "mean0": ("mean0", _REAL), "var0": ("var0", _NONNEGATIVE)}
+            "horizon": ("T", {"positive": True}), "mean0": ("mean0", _REAL), "var0": ("var0", _NONNEGATIVE),
+            "v": ("v", _REAL), "beta": ("beta", _NONNEGATIVE), "omega": ("omega", _NONNEGATIVE)}
 
 
 def __getattr__(name: str):
