@@ -14,6 +14,7 @@ import numpy as np
 from payload_context import NO_ARGUMENTS, Entry, as_record, call, entry
 from payload_context import cls as _cls
 from payload_context import dynamics as _dynamics
+from payload_context import module as _module
 
 # ---------------------------------------------------------------------------------------------------- derive
 DERIVE = {
@@ -450,5 +451,48 @@ DOCUMENT = {
     "sgdfp.document.write_document": entry(lambda c: call("latex-out", 1, 2, False, False, None), text=["out", "engine"]),
 }
 
+# ----------------------------------------------------------------------------------------------------- sweep
+# No call here starts a Dask cluster or connects to one: dask_client returns a context manager that the test
+# never enters (its arguments are checked at the call), execute gets a session without a client (every variant
+# is refused by its checks before the session is used), and run_sweep gets no runs.
+SWEEP = {
+    # a grid is a record: Grid.runs checks its values (through preset_config and ValidationConfig.check)
+    "sgdfp.sweep.Grid": entry(lambda c: as_record(c.sweep_grid), record=True),
+    "sgdfp.sweep.Grid.override": entry(lambda c: call(lr=[0.05], seed=[0, 1]), on=lambda c: c.sweep_grid,
+                                       keys=["lr", "seed"]),
+    "sgdfp.sweep.Grid.runs": entry(NO_ARGUMENTS, on=lambda c: c.sweep_grid),
+    "sgdfp.sweep.RunOutcome": entry(lambda c: as_record(c.sweep_outcomes[0]), record=True),
+    "sgdfp.sweep.ScalingFit": entry(lambda c: as_record(c.sweep_summary.scaling[0]), record=True),
+    "sgdfp.sweep.SweepDirectory": entry(lambda c: call(c.root / "sweep"), text=["out"]),
+    "sgdfp.sweep.SweepDirectory.run_dir": entry(lambda c: call(c.sweep_runs[0]), on=lambda c: c.sweep_directory),
+    "sgdfp.sweep.SweepDirectory.prepare": entry(NO_ARGUMENTS, on=lambda c: c.sweep_directory),
+    "sgdfp.sweep.SweepDirectory.locked": entry(NO_ARGUMENTS, on=lambda c: c.sweep_directory),
+    "sgdfp.sweep.SweepDirectory.write_grid": entry(lambda c: call(c.sweep_runs), on=lambda c: c.sweep_directory),
+    "sgdfp.sweep.SweepDirectory.is_done": entry(lambda c: call(c.sweep_runs[0]), on=lambda c: c.sweep_directory),
+    "sgdfp.sweep.SweepRow": entry(lambda c: as_record(c.sweep_summary.runs[0]), record=True),
+    "sgdfp.sweep.SweepRun": entry(lambda c: as_record(c.sweep_runs[0]), record=True),
+    "sgdfp.sweep.SweepSummary": entry(lambda c: as_record(c.sweep_summary), record=True),
+    "sgdfp.sweep.config_hash": entry(lambda c: call(c.sweep_runs[0].config)),
+    # the address is text; one that is no Dask address (the payload) is an InputError at the call, at once
+    "sgdfp.sweep.dask_client": entry(lambda c: call(1, None, 2), text=["scheduler"]),
+    "sgdfp.sweep.read_grid_file": entry(lambda c: call(c.grid_file), text=["path"]),
+    # no runs: with the payload as the directory (text, so the sweep goes ahead) there is nothing to execute
+    # and no cluster starts (a run of the list would start one: runs not done in a new directory)
+    "sgdfp.sweep.run_sweep": entry(lambda c: call([], c.root / "empty-sweep", 1, None, None, 2, False, False, False),
+                                   text=["out", "scheduler"]),
+    # the payload as the directory runs the (tiny) run into it: about a second
+    "sgdfp.sweep.run_task": entry(lambda c: call(c.sweep_runs[0], "run-task-out", None), text=["directory"]),
+    "sgdfp.sweep.summarise": entry(lambda c: call(c.sweep_runs, c.sweep_outcomes, c.sweep_results, "in this process",
+                                                  1.0),
+                                   text=["where", "results[]"]),  # results are keyed by run hash (text)
+    "sgdfp.sweep.execute_runs": entry(lambda c: call(c.sweep_runs, c.sweep_directory, c.dask_session, None)),
+    # the module's public names that the package does not export (a module name beside its own: "on" it)
+    "sgdfp.sweep.execute.DaskSession": entry(lambda c: as_record(c.dask_session), on=_module("sgdfp.sweep.execute"),
+                                             record=True),
+    "sgdfp.sweep.execute.available_cores": entry(NO_ARGUMENTS, on=_module("sgdfp.sweep.execute")),
+    "sgdfp.sweep.execute.require_dask": entry(NO_ARGUMENTS, on=_module("sgdfp.sweep.execute")),
+}
+
 #: A valid call of every public callable of the packages the test covers.
-CALLS: dict[str, Entry] = {**DERIVE, **NUMERICS, **STATS, **VALIDATE, **TESTING, **REPORT, **DOCUMENT}
+CALLS: dict[str, Entry] = {**DERIVE, **NUMERICS, **STATS, **VALIDATE, **TESTING, **REPORT, **DOCUMENT,
+                           **SWEEP}

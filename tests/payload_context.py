@@ -185,6 +185,72 @@ class Context:
 
         return TestRecord("tests/test_no_code_from_strings.py::payload")
 
+    @cached_property
+    def sweep_grid(self):
+        """A sweep's grid of two tiny digits-mlp runs (two learning rates: one scaling fit), about a second a run."""
+        from sgdfp.sweep import Grid
+
+        return Grid(quick=True).override(preset=["digits-mlp"], lr=[0.05, 0.1], steps=[2], replicas=[2],
+                                         device=["cpu"], curvature_samples=[128])
+
+    @cached_property
+    def sweep_runs(self):
+        return self.sweep_grid.runs()
+
+    @cached_property
+    def sweep_directory(self):
+        """A sweep directory (in which :attr:`sweep_outcomes` does the runs of :attr:`sweep_grid`, in this process)."""
+        from sgdfp.sweep import SweepDirectory
+
+        directory = SweepDirectory(self.root / "sweep")
+        directory.prepare()
+        return directory
+
+    @cached_property
+    def sweep_outcomes(self):
+        """The two runs, done (one torch thread each, as a sweep's worker runs them: quick on a busy machine)."""
+        import torch
+
+        from sgdfp.sweep import run_task
+
+        threads = torch.get_num_threads()
+        try:
+            outcomes = [run_task(run, str(self.sweep_directory.run_dir(run)), 1) for run in self.sweep_runs]
+        finally:
+            torch.set_num_threads(threads)
+        assert [o.status for o in outcomes] == ["done", "done"], [o.error for o in outcomes]
+        return outcomes
+
+    @cached_property
+    def sweep_results(self):
+        from sgdfp.validate import ValidationResults
+
+        self.sweep_outcomes  # noqa: B018 -- the runs, done
+        return {run.hash: ValidationResults.read(self.sweep_directory.run_dir(run)) for run in self.sweep_runs}
+
+    @cached_property
+    def sweep_summary(self):
+        from sgdfp.sweep import summarise
+
+        summary = summarise(self.sweep_runs, self.sweep_outcomes, self.sweep_results, "in this process", 1.0)
+        assert summary.scaling, "the two learning rates make one scaling fit"
+        return summary
+
+    @cached_property
+    def grid_file(self) -> Path:
+        path = self.root / "grid.toml"
+        path.write_text('preset = "digits-mlp"\nquick = true\nlr = [0.05, 0.1]\nsteps = 2\n[reference]\nsteps = 5\n',
+                        encoding="utf-8")
+        return path
+
+    @cached_property
+    def dask_session(self):
+        """A session without a client: the payload test starts no Dask cluster. The variants of ``execute_runs`` are
+        refused by its argument checks, before the session is used."""
+        from sgdfp.sweep.execute import DaskSession
+
+        return DaskSession(None, None, 1, "no cluster (the payload test)")
+
 
 def dynamics(name):
     def get(c):
@@ -200,4 +266,12 @@ def cls(path):
 
         module, name = path.rsplit(".", 1)
         return getattr(importlib.import_module(module), name)
+    return get
+
+
+def module(name):
+    def get(c):
+        import importlib
+
+        return importlib.import_module(name)
     return get

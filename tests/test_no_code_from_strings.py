@@ -28,7 +28,7 @@ from payload_context import NO_ARGUMENTS, Context
 
 PAYLOAD = "__import__('os').system('touch PWNED')"
 PACKAGES = ("sgdfp.derive", "sgdfp.derive.mode", "sgdfp.numerics", "sgdfp.stats", "sgdfp.validate", "sgdfp.testing",
-            "sgdfp.report", "sgdfp.document")
+            "sgdfp.report", "sgdfp.document", "sgdfp.sweep", "sgdfp.sweep.execute")
 REFUSALS = (TypeError, ValueError)
 
 #: Positions known to fail, "callable:parameter" -> the reason (each a strict xfail, so a fixed one must be

@@ -30,7 +30,7 @@ import importlib
 _EXPORTS = {
     "Grid": "grid", "SweepRun": "grid", "config_hash": "grid", "read_grid_file": "grid",
     "SweepDirectory": "store", "RunOutcome": "tasks", "run_task": "tasks",
-    "dask_client": "execute", "execute": "execute",
+    "dask_client": "execute", "execute_runs": "execute",
     "SweepSummary": "summary", "SweepRow": "summary", "ScalingFit": "summary", "summarise": "summary",
     "run_sweep": "pipeline",
 }

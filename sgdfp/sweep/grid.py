@@ -26,12 +26,12 @@ import json
 import math
 import os
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sgdfp.errors import InputError
+from sgdfp.errors import InputError, check_instance
 from sgdfp.validate.config import FLAT_FIELDS, ValidationConfig
 from sgdfp.validate.presets import PRESETS, preset_config
 from sgdfp.validate.typed_json import from_json, to_json
@@ -51,6 +51,7 @@ def config_hash(config: ValidationConfig) -> str:
 
     The configuration goes through the same typed JSON as ``results.json`` first, so the configuration a
     results file reads back hashes as the one that was run (an integer learning rate 1 and 1.0 are one)."""
+    check_instance("config", config, ValidationConfig, "a ValidationConfig")
     normal = from_json(ValidationConfig, json.loads(json.dumps(to_json(config))), "config", "configuration")
     canonical = json.dumps(to_json(normal), sort_keys=True, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
@@ -89,10 +90,15 @@ class Grid:
 
     def override(self, **axes: Sequence[Any] | None) -> Grid:
         """A copy with the axes given (from the command line) replacing the file's; ``None`` keeps the file's."""
-        given = {name: list(values) for name, values in axes.items() if values is not None}
-        for name in given:
+        for name, values in axes.items():
+            if values is None:
+                continue
             if name not in FLAT_FIELDS:
                 raise InputError(f"unknown configuration field {name!r}")
+            if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+                raise TypeError(f"the axis {name} must be a list of values (one run per value), e.g. {name}=[...], "
+                                f"or None; got {type(values).__name__}")
+        given = {name: list(values) for name, values in axes.items() if values is not None}
         return Grid({**{k: v for k, v in self.axes.items() if k not in given}, **given},
                     {k: v for k, v in self.fixed.items() if k not in given}, self.quick)
 
@@ -147,6 +153,19 @@ class Grid:
             seen[run.hash] = label
             runs.append(run)
         return runs
+
+
+def check_runs(name: str, runs: object) -> list[SweepRun]:
+    """``runs`` (a list or tuple of :class:`SweepRun`, as :meth:`Grid.runs` gives) as a list.
+
+    Raises:
+        TypeError: anything else -- text above all, or a list holding something other than a run.
+    """
+    if not isinstance(runs, (list, tuple)):
+        raise TypeError(f"{name} must be a list of SweepRun (Grid.runs()); got {type(runs).__name__}")
+    for index, run in enumerate(runs):
+        check_instance(f"{name}[{index}]", run, SweepRun, "a SweepRun (an entry of Grid.runs())")
+    return list(runs)
 
 
 def _value(name: str, value: Any, file: Path) -> Any:

@@ -16,10 +16,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sgdfp.errors import check_bool, check_instance
 from sgdfp.files import terminate_as_interrupt
-from sgdfp.sweep.execute import DEFAULT_RETRIES, DaskSession, dask_client, execute, require_dask
+from sgdfp.sweep.execute import (
+    DEFAULT_RETRIES,
+    DaskSession,
+    check_cluster_arguments,
+    dask_client,
+    execute_runs,
+    require_dask,
+)
 from sgdfp.sweep.figures import draw_scaling_figures
-from sgdfp.sweep.grid import SweepRun
+from sgdfp.sweep.grid import SweepRun, check_runs
 from sgdfp.sweep.store import SweepDirectory, write_text_atomically
 from sgdfp.sweep.summary import SweepSummary, runs_csv, summarise
 from sgdfp.sweep.tasks import RunOutcome
@@ -101,8 +109,15 @@ def run_sweep(runs: list[SweepRun], out: str | os.PathLike, workers: int | None 
             cannot be reached. KeyboardInterrupt: interrupted (the runs finished are kept; run again to continue).
     """
     start = time.perf_counter()
+    runs = check_runs("runs", runs)  # every argument checked before anything is created, connected or started
+    check_instance("out", out, (str, os.PathLike), "the path of the sweep directory")
+    workers, scheduler, retries = check_cluster_arguments(workers, scheduler, retries)
+    progress, report, pdf = (check_bool(name, value) for name, value in
+                             (("progress", progress), ("report", report), ("pdf", pdf)))
     if client is None:
         require_dask()  # before anything is created
+    else:
+        check_instance("client", client, require_dask().Client, "a dask.distributed.Client or None")
     directory = SweepDirectory(out)
     directory.prepare()
     with directory.locked(), terminate_as_interrupt():
@@ -117,10 +132,10 @@ def run_sweep(runs: list[SweepRun], out: str | os.PathLike, workers: int | None 
                 if client is not None:
                     session = DaskSession(client, None, len(client.scheduler_info().get("workers", {})),
                                           "the caller's Dask client")
-                    finished = execute(pending, directory, session, update)
+                    finished = execute_runs(pending, directory, session, update)
                 else:
                     with dask_client(workers, scheduler, retries) as session:
-                        finished = execute(pending, directory, session, update)
+                        finished = execute_runs(pending, directory, session, update)
                 where = session.where
             finally:
                 close()

@@ -26,9 +26,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sgdfp.errors import InputError
+from sgdfp.errors import InputError, check_instance
 from sgdfp.files import atomic_directory, check_output, pid_alive
-from sgdfp.sweep.grid import SweepRun, config_hash
+from sgdfp.sweep.grid import SweepRun, check_runs, config_hash
 from sgdfp.validate.results import ResultError, ValidationResults
 from sgdfp.validate.typed_json import to_json
 
@@ -67,6 +67,7 @@ class SweepDirectory:
         return self.path / RUNS_DIR
 
     def run_dir(self, run: SweepRun) -> Path:
+        check_instance("run", run, SweepRun, "a SweepRun (an entry of Grid.runs())")
         return self.runs / run.name
 
     def prepare(self) -> bool:
@@ -124,12 +125,14 @@ class SweepDirectory:
 
     def write_grid(self, runs: list[SweepRun]) -> None:
         """``grid.json``: the runs of this sweep (name, hash, grid point, configuration)."""
+        runs = check_runs("runs", runs)
         entries = [{"name": run.name, "hash": run.hash, "point": run.point, "config": to_json(run.config)}
                    for run in runs]
         write_text_atomically(self.path / GRID_FILE, json.dumps({"runs": entries}, indent=1) + "\n")
 
     def is_done(self, run: SweepRun) -> bool:
         """True when ``runs/NAME`` holds a valid ``results.json`` whose configuration hashes as ``run``'s."""
+        check_instance("run", run, SweepRun, "a SweepRun (an entry of Grid.runs())")
         try:
             results = ValidationResults.read(self.run_dir(run))
         except ResultError:

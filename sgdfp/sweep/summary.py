@@ -20,8 +20,9 @@ import io
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from sgdfp.errors import check_instance, check_real
 from sgdfp.stats import power_law_fit
-from sgdfp.sweep.grid import SweepRun
+from sgdfp.sweep.grid import SweepRun, check_runs
 from sgdfp.sweep.tasks import STATUSES, RunOutcome
 from sgdfp.validate.results import ValidationResults
 
@@ -197,6 +198,18 @@ def scaling_fits(rows: list[SweepRow], results: dict[str, ValidationResults] | N
 def summarise(runs: list[SweepRun], outcomes: list[RunOutcome], results: dict[str, ValidationResults],
               where: str, wall_seconds: float) -> SweepSummary:
     """The summary of ``runs`` from their ``outcomes`` and the results of those that succeeded (by hash)."""
+    runs = check_runs("runs", runs)
+    if not isinstance(outcomes, (list, tuple)):
+        raise TypeError(f"outcomes must be a list of RunOutcome, one per run; got {type(outcomes).__name__}")
+    for index, outcome in enumerate(outcomes):
+        check_instance(f"outcomes[{index}]", outcome, RunOutcome, "a RunOutcome")
+    if len(outcomes) != len(runs):
+        raise ValueError(f"outcomes must hold one RunOutcome per run: {len(runs)} runs, {len(outcomes)} outcomes")
+    check_instance("results", results, dict, "a dict of ValidationResults by run hash")
+    for key, value in results.items():
+        check_instance(f"results[{key!r}]", value, ValidationResults, "a ValidationResults")
+    check_instance("where", where, str, "text saying where the runs ran")
+    wall_seconds = check_real("wall_seconds", wall_seconds, minimum=0.0)
     rows = [_row(run, outcome, results.get(run.hash)) for run, outcome in zip(runs, outcomes)]
     counts = {status: sum(row.status == status for row in rows) for status in STATUSES}
     counts["total"] = len(rows)

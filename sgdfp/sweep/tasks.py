@@ -14,7 +14,7 @@ import time
 import traceback
 from dataclasses import dataclass
 
-from sgdfp.errors import InputError
+from sgdfp.errors import InputError, check_instance, check_integer
 from sgdfp.sweep.grid import SweepRun
 
 __all__ = ["RunOutcome", "run_task", "STATUSES"]
@@ -60,6 +60,10 @@ def run_task(run: SweepRun, directory: str, torch_threads: int | None = None) ->
     Returns:
         The outcome: ``done``, or ``failed`` with the error; never raises for a failing run.
     """
+    check_instance("run", run, SweepRun, "a SweepRun (an entry of Grid.runs())")
+    check_instance("directory", directory, (str, os.PathLike), "the path of the run's directory")
+    if torch_threads is not None:
+        torch_threads = check_integer("torch_threads", torch_threads, minimum=1)
     start = time.perf_counter()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     try:

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from sgdfp.errors import InputError
-from sgdfp.sweep.execute import dask_client, execute
+from sgdfp.sweep.execute import dask_client, execute_runs
 from sgdfp.sweep.store import SweepDirectory
 from sgdfp.validate.results import ValidationResults
 
@@ -39,7 +39,7 @@ def test_a_worker_killed_mid_sweep_is_replaced_and_every_run_is_still_correct(tm
     with dask_client(workers=2, retries=2) as session:
         killer = threading.Thread(target=_kill_a_busy_worker, args=(session.client, killed), daemon=True)
         killer.start()
-        outcomes = execute(small_runs, directory, session)
+        outcomes = execute_runs(small_runs, directory, session)
         killer.join(timeout=5)
     assert killed, "no task was seen running"
     assert [o.status for o in outcomes] == ["done"] * 4, [o.error for o in outcomes]
