@@ -71,6 +71,22 @@ class Context:
         return Mode(1.0, 1.0, 0.1)
 
     @cached_property
+    def momentum(self):
+        from sgdfp.derive import Momentum
+
+        sp = self.sp
+        return Momentum(sp.Rational(1, 2), False, sp.Rational(1, 10))
+
+    @cached_property
+    def momentum_mode(self):
+        """A numeric heavy-ball mode with weight decay (small rationals: every method is quick, a few 0.1 s at most)."""
+        from sgdfp.derive import MomentumMode
+
+        R = self.sp.Rational
+        return MomentumMode(1, 1, R(1, 10), R(1, 10), R(1, 10), R(1, 10), momentum=R(1, 2), nesterov=False,
+                            weight_decay=R(1, 10))
+
+    @cached_property
     def noise(self):
         from sgdfp.derive import Noise
 

@@ -8,7 +8,9 @@ per-sample gradient cumulants into per-step ones.
 
 The mode theory (:mod:`sgdfp.derive.mode`): the parameter table (:data:`MODE_PARAMETERS`), the
 dynamics strategies (:data:`SGD`, :data:`LANGEVIN`, :data:`SME2`), the regime rule (:func:`regime_rule`),
-:class:`Mode`, and the catalogue of its equations (:class:`Equation`, :func:`mode_equations`).
+:class:`Mode`, and the catalogue of its equations (:class:`Equation`, :func:`mode_equations`);
+momentum and weight decay on the state :math:`(y, v)`: :class:`Momentum`, :class:`MomentumMode`
+(:func:`momentum_update`, :func:`momentum_matrix`, :func:`stability_conditions`, :func:`flat_diffusion`).
 Every result prints as LaTeX.
 
 ``QuadraticModel``, ``ModeDecomposition`` and ``pair_cross_covariance`` evaluate with numpy and live
@@ -51,6 +53,14 @@ if TYPE_CHECKING:
     )
     from sgdfp.derive.mode.equations import GROUPS, Equation, EquationGroup, mode_equations
     from sgdfp.derive.mode.mode import DiffusionCoefficient, Mode
+    from sgdfp.derive.mode.momentum import (
+        Momentum,
+        flat_diffusion,
+        momentum_matrix,
+        momentum_update,
+        stability_conditions,
+    )
+    from sgdfp.derive.mode.momentum_mode import MomentumMode
     from sgdfp.derive.mode.pair import pair_recursion
     from sgdfp.derive.mode.parameters import MODE_PARAMETERS, PARAMETERS, Parameter
     from sgdfp.derive.mode.regime import REGIMES, diffusive_band, regime_conditions, regime_rule
@@ -89,6 +99,12 @@ _EXPORTS = {
     "mode_equations": "sgdfp.derive.mode.equations",
     "DiffusionCoefficient": "sgdfp.derive.mode.mode",
     "Mode": "sgdfp.derive.mode.mode",
+    "Momentum": "sgdfp.derive.mode.momentum",
+    "flat_diffusion": "sgdfp.derive.mode.momentum",
+    "momentum_matrix": "sgdfp.derive.mode.momentum",
+    "momentum_update": "sgdfp.derive.mode.momentum",
+    "stability_conditions": "sgdfp.derive.mode.momentum",
+    "MomentumMode": "sgdfp.derive.mode.momentum_mode",
     "StationaryDensity": "sgdfp.derive.mode.density",
     "MODE_PARAMETERS": "sgdfp.derive.mode.parameters",
     "PARAMETERS": "sgdfp.derive.mode.parameters",
@@ -142,6 +158,12 @@ __all__ = [
     "mode_equations",
     "DiffusionCoefficient",
     "Mode",
+    "Momentum",
+    "flat_diffusion",
+    "momentum_matrix",
+    "momentum_update",
+    "stability_conditions",
+    "MomentumMode",
     "StationaryDensity",
     "MODE_PARAMETERS",
     "PARAMETERS",

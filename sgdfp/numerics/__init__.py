@@ -5,16 +5,25 @@
 - :mod:`~sgdfp.numerics.stable` evaluates the structured closed forms without cancellation;
 - :func:`mode_functions` compiles the formulas of :class:`sgdfp.derive.Mode` (and the regime rule) for arrays;
 - :class:`QuadraticModel` evaluates the d-dimensional random quadratic (full covariance, Lyapunov equation);
-- :func:`simulate_mode` and :func:`simulate_quadratic` run the discrete maps themselves.
+- :func:`simulate_mode`, :func:`simulate_quadratic` and :func:`simulate_momentum` (heavy-ball or Nesterov
+  momentum with weight decay) run the discrete maps themselves.
 """
 
 from sgdfp.numerics.backends import BACKENDS, ArrayBackend, backend_of, get_backend, register_backend
 from sgdfp.numerics.codegen import CompiledFunction, clear_cache, compile
 from sgdfp.numerics.modes import ModeFunctions, mode_functions, regime_names
 from sgdfp.numerics.quadratic import ModeDecomposition, QuadraticModel, offdiagonal_fraction, pair_cross_covariance
-from sgdfp.numerics.simulate import ModeSimulation, QuadraticSimulation, simulate_mode, simulate_quadratic
+from sgdfp.numerics.simulate import (
+    ModeSimulation,
+    MomentumSimulation,
+    QuadraticSimulation,
+    simulate_mode,
+    simulate_momentum,
+    simulate_quadratic,
+)
 
 __all__ = ["compile", "BACKENDS", "ArrayBackend", "get_backend", "backend_of", "register_backend",
            "CompiledFunction", "clear_cache", "mode_functions", "ModeFunctions", "regime_names",
            "QuadraticModel", "ModeDecomposition", "pair_cross_covariance", "offdiagonal_fraction",
-           "simulate_mode", "simulate_quadratic", "ModeSimulation", "QuadraticSimulation"]
+           "simulate_mode", "simulate_quadratic", "simulate_momentum", "ModeSimulation", "QuadraticSimulation",
+           "MomentumSimulation"]

@@ -4,7 +4,11 @@
 - :mod:`~sgdfp.derive.mode.update` -- the mode map and its exact moment recursion;
 - :mod:`~sgdfp.derive.mode.dynamics` -- SGD, Langevin, SME-2 as strategy objects;
 - :mod:`~sgdfp.derive.mode.momentum` -- heavy-ball and Nesterov momentum with weight decay on the state
-  :math:`(y, v)` (:mod:`~sgdfp.derive.mode.momentum_mode` holds :class:`~sgdfp.derive.mode.momentum_mode.MomentumMode`; import it from there);
+  :math:`(y, v)`: :class:`Momentum`, :func:`momentum_update`, :func:`momentum_matrix`,
+  :func:`stability_conditions`, :func:`flat_diffusion` (exported here and from :mod:`sgdfp.derive`; the
+  reduced symbols stay in the submodule);
+- :mod:`~sgdfp.derive.mode.momentum_mode` -- :class:`MomentumMode` (exported), :class:`Mode`'s questions
+  answered under momentum;
 - :mod:`~sgdfp.derive.mode.regime` -- the regime rule, once;
 - :mod:`~sgdfp.derive.mode.mode` -- :class:`Mode`;
 - :mod:`~sgdfp.derive.mode.density` -- the truncated equation's stationary density;
@@ -31,6 +35,14 @@ if TYPE_CHECKING:
     )
     from sgdfp.derive.mode.equations import GROUPS, Equation, EquationGroup, mode_equations
     from sgdfp.derive.mode.mode import DiffusionCoefficient, Mode
+    from sgdfp.derive.mode.momentum import (
+        Momentum,
+        flat_diffusion,
+        momentum_matrix,
+        momentum_update,
+        stability_conditions,
+    )
+    from sgdfp.derive.mode.momentum_mode import MomentumMode
     from sgdfp.derive.mode.pair import pair_recursion
     from sgdfp.derive.mode.parameters import MODE_PARAMETERS, PARAMETERS, Parameter
     from sgdfp.derive.mode.regime import REGIMES, diffusive_band, regime_conditions, regime_rule
@@ -51,6 +63,12 @@ _EXPORTS = {
     "mode_equations": "sgdfp.derive.mode.equations",
     "DiffusionCoefficient": "sgdfp.derive.mode.mode",
     "Mode": "sgdfp.derive.mode.mode",
+    "Momentum": "sgdfp.derive.mode.momentum",
+    "flat_diffusion": "sgdfp.derive.mode.momentum",
+    "momentum_matrix": "sgdfp.derive.mode.momentum",
+    "momentum_update": "sgdfp.derive.mode.momentum",
+    "stability_conditions": "sgdfp.derive.mode.momentum",
+    "MomentumMode": "sgdfp.derive.mode.momentum_mode",
     "StationaryDensity": "sgdfp.derive.mode.density",
     "MODE_PARAMETERS": "sgdfp.derive.mode.parameters",
     "PARAMETERS": "sgdfp.derive.mode.parameters",
@@ -78,6 +96,12 @@ __all__ = [
     "mode_equations",
     "DiffusionCoefficient",
     "Mode",
+    "Momentum",
+    "flat_diffusion",
+    "momentum_matrix",
+    "momentum_update",
+    "stability_conditions",
+    "MomentumMode",
     "StationaryDensity",
     "MODE_PARAMETERS",
     "PARAMETERS",

@@ -35,7 +35,7 @@ V)` of the mode itself, while momentum needs the 2-D state.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 
 import sympy as sp
 
@@ -58,13 +58,17 @@ reduced_curvature = sp.Symbol("a", real=True)
 reduced_noise = sp.Symbol("s", nonnegative=True)
 reduced_root = sp.Symbol("z")
 
+#: The cache of the functions of ``nesterov``, keyed by type too: ``0.0``, ``np.False_`` or ``sympy.false`` equal
+#: ``False`` as keys, and would otherwise be answered from it without the flag's check.
+_by_flag = lru_cache(maxsize=None, typed=True)
+
 
 def moment_basis() -> tuple[sp.Expr, ...]:
     r"""The observables whose expectations the recursion moves: :math:`(1, y, v, y^2, yv, v^2)`."""
     return (sp.Integer(1), y, v, y**2, y * v, v**2)
 
 
-@cache
+@_by_flag
 def momentum_update(nesterov: bool = False) -> DiscreteUpdate:
     r"""The map :math:`v' = \beta v - \eta((h + \omega)p + g)`, :math:`y' = y + v'` on the state :math:`(y, v)`,
     with :math:`p = y` or :math:`p = y + \beta v` (Nesterov), symbolic :math:`\lambda, \Gamma, \bar g, D, \rho,
@@ -81,7 +85,7 @@ def momentum_update(nesterov: bool = False) -> DiscreteUpdate:
     return DiscreteUpdate([y, v], [velocity, velocity - v], noise, eta)
 
 
-@cache
+@_by_flag
 def momentum_matrix(nesterov: bool = False) -> sp.ImmutableMatrix:
     r"""The exact recursion :math:`z_{k+1} = A z_k` of the moments :func:`moment_basis` (generic parameters).
 
@@ -92,7 +96,7 @@ def momentum_matrix(nesterov: bool = False) -> sp.ImmutableMatrix:
         TypeError: ``nesterov`` is not ``True`` or ``False``.
         ValueError: the moments do not close (they do for a linear map: a check of the engine).
     """
-    update = momentum_update(nesterov)
+    update = momentum_update(_check_flag(nesterov))
     series = kramers_moyal(update, update.density(), 2)
     basis = moment_basis()
     rows = []
@@ -112,15 +116,16 @@ def _reduced(expr: sp.Expr) -> sp.Expr:
     return sp.factor(sp.expand(expr.subs({lam: reduced_curvature / eta - omega, Gamma: reduced_noise / eta**2})))
 
 
-@cache
+@_by_flag
 def second_moment_polynomial(nesterov: bool = False) -> sp.Poly:
     r"""The characteristic polynomial :math:`\det(zI - B)` of the second-moment block, in :math:`z`, with
     coefficients in :math:`a = \eta(\lambda + \omega)`, :math:`\beta`, :math:`s = \eta^2\Gamma` only.
 
     Raises:
+        TypeError: ``nesterov`` is not ``True`` or ``False``.
         ValueError: the block depends on anything else (a check of the derivation).
     """
-    block = momentum_matrix(nesterov)[3:, 3:].applyfunc(_reduced)
+    block = momentum_matrix(_check_flag(nesterov))[3:, 3:].applyfunc(_reduced)
     poly = sp.Poly(sp.expand((reduced_root * sp.eye(3) - block).det()), reduced_root)
     extra = set().union(*(c.free_symbols for c in poly.all_coeffs())) - {reduced_curvature, reduced_noise, beta}
     if extra:
@@ -128,21 +133,24 @@ def second_moment_polynomial(nesterov: bool = False) -> sp.Poly:
     return poly
 
 
-@cache
+@_by_flag
 def stability_conditions(nesterov: bool = False) -> tuple[sp.Expr, ...]:
     r"""Four polynomials in :math:`(a, \beta, s)` that are all positive exactly when :math:`q < 1`.
 
     For the monic cubic :math:`p(z) = z^3 + c_2 z^2 + c_1 z + c_0` of :func:`second_moment_polynomial`, the Jury
     conditions: :math:`p(1) > 0`, :math:`-p(-1) > 0`, :math:`1 - c_0^2 > 0` and
     :math:`(1 - c_0^2)^2 - (c_0 c_2 - c_1)^2 > 0`.
+
+    Raises:
+        TypeError: ``nesterov`` is not ``True`` or ``False``.
     """
-    poly = second_moment_polynomial(nesterov)
+    poly = second_moment_polynomial(_check_flag(nesterov))
     _, c2, c1, c0 = poly.all_coeffs()
     return tuple(sp.factor(sp.expand(e)) for e in (poly.eval(1), -poly.eval(-1), 1 - c0**2,
                                                     (1 - c0**2) ** 2 - (c0 * c2 - c1) ** 2))
 
 
-@cache
+@_by_flag
 def flat_diffusion(nesterov: bool = False) -> sp.Expr:
     r"""The per-step diffusion coefficient of a flat mode (:math:`\lambda = \Gamma = \omega = 0`):
     :math:`\operatorname{Var} y_k \simeq 2\,\mathcal D_\mathrm{eff}\,k`.
@@ -152,8 +160,11 @@ def flat_diffusion(nesterov: bool = False) -> sp.Expr:
     noise adds, :math:`\ell\cdot z_{k+1} = \ell\cdot z_k + \ell\cdot c`, and :math:`\mathbb{E}yv,
     \mathbb{E}v^2` settle, so :math:`\mathbb{E}y^2` grows by :math:`\ell\cdot c` per step:
     :math:`\mathcal D_\mathrm{eff} = \ell\cdot c/2 = \eta^2 D/(2(1 - \beta)^2)`.
+
+    Raises:
+        TypeError: ``nesterov`` is not ``True`` or ``False``.
     """
-    flat = momentum_matrix(nesterov).subs({lam: 0, Gamma: 0, omega: 0, gbar: 0, rho: 0})
+    flat = momentum_matrix(_check_flag(nesterov)).subs({lam: 0, Gamma: 0, omega: 0, gbar: 0, rho: 0})
     block, constant = flat[3:, 3:], flat[3:, 0]
     (left,) = (block - sp.eye(3)).T.nullspace()
     left = left / left[0]

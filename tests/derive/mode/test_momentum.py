@@ -311,6 +311,20 @@ def test_bad_steps_and_mode_values_are_refused():
     assert Momentum(0.5) == Momentum(0.5) and Momentum(0.5, True).name == "nesterov"
 
 
+@pytest.mark.parametrize("flag", [0, 0.0, np.False_, sp.Integer(0), sp.false, "False"])
+def test_a_flag_that_only_equals_false_is_refused_even_after_false_is_cached(flag):
+    import sgdfp.derive
+    from sgdfp.derive.mode import momentum
+
+    for name in ("momentum_update", "momentum_matrix", "second_moment_polynomial", "stability_conditions",
+                 "flat_diffusion"):
+        function = getattr(momentum, name)
+        function(False)  # cached: 0.0 == False as a key, so the cache must not answer for it
+        with pytest.raises(TypeError, match="nesterov"):
+            function(flag)
+    assert sgdfp.derive.MomentumMode is MomentumMode and sgdfp.derive.mode.Momentum is Momentum
+
+
 def test_latex_prints_the_formulas_and_values():
     out = MomentumMode(0.0, 1.0, 0.1, momentum=0.9, weight_decay=1e-3).latex()
     assert r"\mathcal{D}_\mathrm{eff} &= \frac{D \eta^{2}}{2 \left(\beta - 1\right)^{2}}" in out
