@@ -39,8 +39,9 @@ class ReferenceConfig:
 class CurvatureConfig:
     """How the Hessian's eigenbasis and the per-mode statistics are measured.
 
-    ``eigensolver``: ``"dense"`` (the whole Hessian), ``"lanczos"`` (the ``modes`` of largest magnitude from
-    Hessian--vector products), or ``"auto"`` (dense up to ``dense_limit`` parameters when ``modes`` is None).
+    ``eigensolver``: ``"dense"`` (the whole Hessian), ``"lanczos"`` (the ``modes`` largest and the ``modes`` most
+    negative eigenpairs from Hessian--vector products, 16 each when ``modes`` is None), or ``"auto"`` (dense up to
+    ``dense_limit`` parameters when ``modes`` is None, Lanczos otherwise).
     """
 
     eigensolver: str = "auto"

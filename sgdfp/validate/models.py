@@ -3,6 +3,8 @@
 - :class:`MLP`: inputs -> hidden SiLU -> classes (36 -> 8 -> 10 on 6x6-pooled MNIST: 386 parameters).
 - :class:`CharTransformer`: one layer, one head, embedding 8, context 16, a 30-symbol alphabet:
   1 072 parameters. Written with plain matrix products so that ``torch.func.vmap`` goes through it.
+- :class:`CNN`: two 3x3 convolutions and two linear layers on 28x28 images (103 018 parameters with the
+  defaults): the matrix-free path's model (too large for a dense Hessian).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from torch import nn
 
 from sgdfp.errors import check_instance
 
-__all__ = ["MLP", "CharTransformer"]
+__all__ = ["MLP", "CharTransformer", "CNN"]
 
 
 class MLP(nn.Module):
@@ -64,3 +66,32 @@ class CharTransformer(nn.Module):
         h = h + self.output(torch.softmax(scores, dim=-1) @ self.value(a))
         h = h + self.mlp_out(nn.functional.silu(self.mlp_in(self.norm2(h))))
         return self.unembed(h)
+
+
+class CNN(nn.Module):
+    """``conv 3x3 (SiLU) -> avg-pool 2 -> conv 3x3 (SiLU) -> avg-pool 2 -> linear (SiLU) -> classes``.
+
+    Inputs are flat ``(..., side * side)`` images (as :func:`~sgdfp.validate.data.load_mnist` gives them with
+    ``pool=None``). SiLU and average pooling keep the loss smooth, so that the Hessian and the per-sample
+    curvatures are defined everywhere (ReLU and max-pooling would make them piecewise).
+    """
+
+    def __init__(self, side: int = 28, channels: tuple[int, int] = (8, 16), hidden: int = 128, classes: int = 10):
+        super().__init__()
+        if side % 4:
+            raise ValueError(f"CNN needs an image side divisible by 4 (two 2x2 poolings); got {side}")
+        first, second = channels
+        self.side = side
+        self.conv1 = nn.Conv2d(1, first, 3, padding=1)
+        self.conv2 = nn.Conv2d(first, second, 3, padding=1)
+        self.hidden = nn.Linear(second * (side // 4) ** 2, hidden)
+        self.out = nn.Linear(hidden, classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_instance("x", x, torch.Tensor, "a torch.Tensor of flat images")
+        lead = x.shape[:-1]
+        h = x.reshape(-1, 1, self.side, self.side)
+        h = nn.functional.avg_pool2d(nn.functional.silu(self.conv1(h)), 2)
+        h = nn.functional.avg_pool2d(nn.functional.silu(self.conv2(h)), 2)
+        h = nn.functional.silu(self.hidden(h.flatten(1)))
+        return self.out(h).reshape(*lead, -1)

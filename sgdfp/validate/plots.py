@@ -23,7 +23,7 @@ from sgdfp.validate.results import ValidationResults  # noqa: E402
 
 FLAT_HORIZON_FACTOR = 10  # "truly flat": still diffusive over this many times the run's horizon
 
-__all__ = ["draw_figures"]
+__all__ = ["draw_figures", "draw_spectral_density"]
 
 COLOURS = {"confined": "tab:blue", "diffusive": "tab:orange", "unstable": "tab:red", "escaping": "tab:purple"}
 
@@ -138,3 +138,30 @@ def draw_figures(results: ValidationResults, directory: Path) -> list[Path]:
         fig.savefig(paths[-1], dpi=110)
         plt.close(fig)
     return paths
+
+
+def draw_spectral_density(density, path: Path, title: str = "", width: float | None = None,
+                          measured=None) -> Path:
+    """The Hessian's spectral density by stochastic Lanczos quadrature (a
+    :class:`~sgdfp.validate.spectral_density.SpectralDensity`) on a symmetric-log axis, Gaussian-smoothed by
+    ``width`` (default: 1 % of the spectrum's range); ``measured`` eigenvalues (the directions a run measured)
+    are marked below it."""
+    nodes = density.nodes.reshape(-1)
+    low, high = float(nodes.min()), float(nodes.max())
+    span = max(high - low, 1e-12)
+    width = width or 0.01 * span
+    grid = np.linspace(low - 0.05 * span, high + 0.05 * span, 2000)
+    fig, axis = plt.subplots(figsize=(6, 4))
+    axis.semilogy(grid, np.maximum(density.density(grid, width), 1e-12), "-", color="tab:blue",
+                  label="SLQ density (Gaussian-smoothed)")
+    if measured is not None and len(measured):
+        axis.plot(np.asarray(measured, dtype=float), np.full(len(measured), 1e-12 * 10), "|", color="tab:red", ms=12,
+                  label="measured directions (Lanczos)")
+    axis.set(xlabel="eigenvalue λ", ylabel="density", title=title or "Hessian spectral density",
+             ylim=(1e-12, None))
+    axis.legend(fontsize=7)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

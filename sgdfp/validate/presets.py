@@ -34,6 +34,18 @@ def _mnist():
     return load_mnist(pool=6)
 
 
+def _mnist_images():
+    from sgdfp.validate.data import load_mnist
+
+    return load_mnist(pool=None)
+
+
+def _cnn():
+    from sgdfp.validate.models import CNN
+
+    return CNN()
+
+
 def _digits():
     from sgdfp.validate.data import load_digits
 
@@ -73,6 +85,14 @@ PRESETS: dict[str, Preset] = {
                                {"samples": 512, "curvature_samples": 128},
                                description="one-layer one-head character transformer on Python's documentation "
                                            "(1 072 parameters, float32)"),
+    # ~10^5 parameters: above dense_limit, so "auto" takes Lanczos at both ends of the spectrum, and the
+    # statistics are projected chunk by chunk (sgdfp.validate.projections); curvature passes one direction pair
+    # at a time keep the vectorised activations small
+    "mnist-cnn": Preset(_mnist_images, _cnn, "classification",
+                        {"modes": 16, "curvature_samples": 1024, "direction_chunk": 2},
+                        {"samples": 256, "modes": 8, "curvature_samples": 256},
+                        description="CNN (two 3x3 convolutions, 128 hidden) on the 28x28 MNIST images "
+                                    "(103 018 parameters, matrix-free)"),
 }
 # float32 halves the memory traffic of the heavier models; the eigendecomposition and every statistic
 # are still computed in float64 (see mode_statistics).

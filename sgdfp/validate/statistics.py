@@ -27,6 +27,7 @@ from sgdfp.derive import minibatch_cumulant, per_sample_cumulant
 from sgdfp.numerics import offdiagonal_fraction
 from sgdfp.validate.eigensolvers import get_eigensolver
 from sgdfp.validate.functional import FlatModel
+from sgdfp.validate.projections import projected_curvatures, projected_gradients
 
 __all__ = ["ModeStatistics", "mode_statistics", "minibatch_factor"]
 
@@ -65,7 +66,7 @@ class ModeStatistics:
 def mode_statistics(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor,
                     batch_size: int, sampling: str = "with", modes: int | None = None, dense_limit: int = 3000,
                     pairs: int = 64, seed: int = 0, curvature_samples: int | None = None,
-                    direction_chunk: int = 32, eigensolver=None) -> ModeStatistics:
+                    direction_chunk: int = 32, eigensolver=None, sample_chunk: int | None = None) -> ModeStatistics:
     """Measure :math:`\\lambda, D, \\Gamma, \\bar g, \\rho` for every mode (or the ``modes`` of largest |λ|).
 
     Args:
@@ -79,6 +80,9 @@ def mode_statistics(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor,
         curvature_samples: estimate Γ and ρ from this many randomly chosen samples (all when None);
             λ, D and ḡ always use every sample.
         direction_chunk: directions per vmapped pass of the per-sample curvatures (1: a loop).
+        sample_chunk: samples per pass of the per-sample gradients and curvatures (default: the memory budget of
+            :mod:`~sgdfp.validate.projections`); they are projected on the directions chunk by chunk, so neither
+            the ``(N, P)`` per-sample gradients nor an ``(N, P, m)`` tensor is ever held.
     """
     N, P = int(inputs.shape[0]), model.num_parameters
     if not 1 <= batch_size <= N or (sampling == "without" and batch_size > N):
@@ -88,12 +92,12 @@ def mode_statistics(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor,
     eigenvalues, method = pairs_found.values, pairs_found.method
     vectors = pairs_found.vectors.to(torch.float64)  # kept in float64 for projections; cast for the model below
     rng = np.random.default_rng(seed)
-    gradients = model.per_sample_gradients(theta, inputs, targets) @ vectors.to(theta.dtype)  # (N, m)
+    gradients = projected_gradients(model, theta, vectors, inputs, targets, sample_chunk)  # (N, m), float64
     chosen = (np.arange(N) if curvature_samples is None or curvature_samples >= N
               else np.sort(rng.choice(N, curvature_samples, replace=False)))
     index = torch.as_tensor(chosen, device=inputs.device)
-    curvatures = model.directional_curvatures(theta, vectors.to(theta.dtype), inputs[index], targets[index],
-                                              direction_chunk=direction_chunk)  # (n, m)
+    curvatures = projected_curvatures(model, theta, vectors, inputs[index], targets[index], direction_chunk,
+                                      sample_chunk)  # (n, m)
     g = gradients.detach().cpu().numpy().astype(np.float64)
     h = curvatures.detach().cpu().numpy().astype(np.float64)
     lam = eigenvalues.detach().cpu().numpy().astype(np.float64)
@@ -114,8 +118,8 @@ def mode_statistics(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor,
         i, j = i[keep], j[keep]
         if len(i):
             pair_sums = (vectors[:, i] + vectors[:, j]).to(theta.dtype)
-            mixed = model.directional_curvatures(theta, pair_sums, inputs[index], targets[index],
-                                                 direction_chunk=direction_chunk)
+            mixed = projected_curvatures(model, theta, pair_sums, inputs[index], targets[index], direction_chunk,
+                                         sample_chunk)
             # v_i^T H_a v_j by polarisation
             cross_terms = (mixed.detach().cpu().numpy().astype(np.float64) - h[:, i] - h[:, j]) / 2
             off = np.mean(np.var(cross_terms, axis=0))

@@ -139,3 +139,13 @@ def test_a_diverging_run_is_a_result_with_reasons_not_an_error(tmp_path, capsys)
     assert summary["median_abs_log_ratio_all"] is None and "diverged" in summary["undefined"]["median_abs_log_ratio_all"]
     assert stored["runs"][0]["divergence"]["counts"]["loss"] + stored["runs"][0]["divergence"]["counts"][
         "non-finite"] == 4
+
+
+def test_mnist_cnn_preset_is_matrix_free_by_size():
+    from sgdfp.validate.eigensolvers import get_eigensolver
+
+    for quick in (False, True):
+        curvature = preset_config("mnist-cnn", quick=quick).curvature
+        solver = get_eigensolver(curvature.eigensolver, 103018, curvature.modes, curvature.dense_limit)
+        assert solver.name == "lanczos" and solver.ends == "both" and solver.count == (8 if quick else 16)
+

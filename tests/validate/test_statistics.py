@@ -33,3 +33,21 @@ def test_subsampled_curvature_statistics_estimate_the_full_ones():
     informative = full.curvature_noise > 1e-9 * full.curvature_noise.max()
     ratio = sub.curvature_noise[informative] / full.curvature_noise[informative]
     assert informative.sum() > 10 and 0.8 < np.median(ratio) < 1.25
+
+
+def test_chunked_statistics_equal_the_unchunked_ones():
+    """Samples a few at a time and directions a few at a time give the same statistics as one pass (float
+    rounding), and the projections never hold more than one chunk's per-sample gradients."""
+    from sgdfp.validate.projections import projected_gradients, sample_chunk
+
+    model, x, y = tiny()
+    theta = model.theta0
+    whole = mode_statistics(model, theta, x, y, batch_size=16, sample_chunk=len(x), direction_chunk=64)
+    chunked = mode_statistics(model, theta, x, y, batch_size=16, sample_chunk=37, direction_chunk=5)
+    for key, value in whole.as_dict().items():
+        assert np.allclose(getattr(chunked, key), value, rtol=1e-10, atol=1e-14), key
+    assert chunked.curvature_noise_offdiagonal == pytest.approx(whole.curvature_noise_offdiagonal, rel=1e-10)
+    V = whole.eigenvectors[:, :6]
+    reference = model.per_sample_gradients(theta, x, y) @ V
+    assert torch.allclose(projected_gradients(model, theta, V, x, y, chunk=13), reference, rtol=1e-12, atol=1e-15)
+    assert sample_chunk(5000, 10**5) == 167 and sample_chunk(5000, 386) == 5000 and sample_chunk(10, 10**9) == 1
