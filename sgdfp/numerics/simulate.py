@@ -111,6 +111,27 @@ def _check_chains(chains) -> int:
     return int(chains)
 
 
+def _gaussian_minibatch(arrays, rng, lam, d, gamma, gbar, rho):
+    """``draw(shape) -> (h, g)``: a mode's minibatch curvature and gradient, Gaussian with means (lam, gbar),
+    variances (Gamma, D) and covariance rho, as ``(lam + sqrt(Gamma) z1, gbar + r z1 + s z2)`` with
+    ``r = rho / sqrt(Gamma)``, ``s = sqrt(D - r^2)``.
+
+    Raises:
+        ValueError: rho^2 > Gamma D (no such law).
+    """
+    if np.any(rho**2 > gamma * d * (1 + 1e-12)):
+        raise ValueError("cross is impossible: Cov(h, g)^2 must not exceed Var(h) Var(g)")
+    sqrt_gamma = np.sqrt(gamma)
+    r = np.divide(rho, sqrt_gamma, out=np.zeros_like(rho), where=sqrt_gamma > 0)
+    s = np.sqrt(np.maximum(d - r**2, 0.0))
+    lam_, sg_, gbar_, r_, s_ = (arrays.asarray(a, rng.device) for a in (lam, sqrt_gamma, gbar, r, s))
+
+    def draw(shape):
+        z1, z2 = rng.normal(shape), rng.normal(shape)
+        return lam_ + sg_ * z1, gbar_ + r_ * z1 + s_ * z2
+    return draw
+
+
 def simulate_mode(curvature, grad_noise, lr, steps: Sequence[int], *, curvature_noise=0.0, mean_grad=0.0,
                   cross=0.0, mean0=0.0, var0=0.0, chains: int = 100_000, seed: int = 0, backend: str = "numpy",
                   device: str | None = None, max_moment: int = 4,
@@ -152,14 +173,9 @@ def simulate_mode(curvature, grad_noise, lr, steps: Sequence[int], *, curvature_
         raise ValueError("grad_noise, curvature_noise and var0 are variances and cannot be negative")
     if np.any(eta <= 0):
         raise ValueError("lr must be positive")
-    if np.any(rho**2 > gamma * d * (1 + 1e-12)):
-        raise ValueError("cross is impossible: Cov(h, g)^2 must not exceed Var(h) Var(g)")
+    draw = _gaussian_minibatch(arrays, rng, lam, d, gamma, gbar, rho)
     shape = (chains,) + lam.shape
-    # (h, g) = (lam + sqrt(G) z1, gbar + r z1 + s z2) with r = rho/sqrt(G), s = sqrt(D - r^2)
-    sqrt_gamma = np.sqrt(gamma)
-    r = np.divide(rho, sqrt_gamma, out=np.zeros_like(rho), where=sqrt_gamma > 0)
-    s = np.sqrt(np.maximum(d - r**2, 0.0))
-    lam_, eta_, sg_, gbar_, r_, s_ = (arrays.asarray(a, rng.device) for a in (lam, eta, sqrt_gamma, gbar, r, s))
+    eta_ = arrays.asarray(eta, rng.device)
     y = arrays.asarray(m0, rng.device) + arrays.asarray(np.sqrt(v0), rng.device) * rng.normal(shape)
     records: dict[int, dict] = {}
     for k in range(int(checkpoints[-1]) + 1):
@@ -168,8 +184,7 @@ def simulate_mode(curvature, grad_noise, lr, steps: Sequence[int], *, curvature_
         if k == checkpoints[-1]:
             break
         if sampler is None:
-            z1, z2 = rng.normal(shape), rng.normal(shape)
-            h, g = lam_ + sg_ * z1, gbar_ + r_ * z1 + s_ * z2
+            h, g = draw(shape)
         else:
             h, g = sampler(rng.normal, shape)
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is counted, not warned about
@@ -321,14 +336,9 @@ def simulate_momentum(curvature, grad_noise, lr, steps: Sequence[int], *, moment
         raise ValueError("momentum must satisfy 0 <= momentum < 1")
     if np.any(omega < 0):
         raise ValueError("weight_decay must satisfy weight_decay >= 0")
-    if np.any(rho**2 > gamma * d * (1 + 1e-12)):
-        raise ValueError("cross is impossible: Cov(h, g)^2 must not exceed Var(h) Var(g)")
+    draw = _gaussian_minibatch(arrays, rng, lam, d, gamma, gbar, rho)
     shape = (chains,) + lam.shape
-    sqrt_gamma = np.sqrt(gamma)
-    r = np.divide(rho, sqrt_gamma, out=np.zeros_like(rho), where=sqrt_gamma > 0)
-    s = np.sqrt(np.maximum(d - r**2, 0.0))
-    lam_, eta_, sg_, gbar_, r_, s_, beta_, omega_ = (arrays.asarray(x, rng.device)
-                                                     for x in (lam, eta, sqrt_gamma, gbar, r, s, beta, omega))
+    eta_, beta_, omega_ = (arrays.asarray(x, rng.device) for x in (eta, beta, omega))
     y = arrays.asarray(m0, rng.device) + arrays.asarray(np.sqrt(v0), rng.device) * rng.normal(shape)
     vel = y * 0.0
     records: dict[int, dict] = {}
@@ -337,8 +347,7 @@ def simulate_momentum(curvature, grad_noise, lr, steps: Sequence[int], *, moment
             records[k] = _pair_moments(arrays, y, vel)
         if k == checkpoints[-1]:
             break
-        z1, z2 = rng.normal(shape), rng.normal(shape)
-        h, g = lam_ + sg_ * z1, gbar_ + r_ * z1 + s_ * z2
+        h, g = draw(shape)
         with np.errstate(over="ignore", invalid="ignore"):
             point = y + beta_ * vel if nesterov else y
             vel = beta_ * vel - eta_ * ((h + omega_) * point + g)
