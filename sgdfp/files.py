@@ -34,7 +34,7 @@ from pathlib import Path
 
 from sgdfp.errors import InputError
 
-__all__ = ["atomic_directory", "refuse_existing", "check_output", "terminate_as_interrupt", "pid_alive", "MARKER", "KINDS"]
+__all__ = ["atomic_directory", "refuse_existing", "check_output", "terminate_as_interrupt", "pid_alive", "pid_lock", "MARKER", "KINDS"]
 
 #: The marker file every sgdfp output directory carries: ``{"kind": ..., "format": 1}``.
 MARKER = ".sgdfp-output.json"
@@ -153,14 +153,39 @@ def _rename_no_replace(source: Path, target: Path) -> None:
     source.rename(target)
 
 
-@contextmanager
-def _lock(out: Path, what: str) -> Iterator[None]:
-    path = out.parent / f".{out.name}{_LOCK}"
+def _holder_alive(lock: Path) -> bool:
+    """Whether the process whose id ``lock`` holds is alive (an empty lock is being written: alive)."""
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
-        raise InputError(f"another sgdfp run is writing {what} '{out}' (lock {path}); wait for it or choose "
-                         f"another --out") from None
+        text = lock.read_text().strip()
+    except OSError:
+        return False
+    if not text:
+        return True  # its holder is writing its id this instant
+    try:
+        pid = int(text)
+    except ValueError:
+        return False  # not one of ours: stale
+    return pid == os.getpid() or pid_alive(pid)
+
+
+@contextmanager
+def pid_lock(path: Path, busy: str) -> Iterator[None]:
+    """Hold ``path`` as a lock file with this process's id; one left by a process that is gone is taken over.
+
+    Raises:
+        InputError: ``busy``, while a live process holds the lock.
+    """
+    for _ in range(2):
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            break
+        except FileExistsError:
+            if _holder_alive(path):
+                raise InputError(busy) from None
+            with contextlib.suppress(OSError):
+                path.unlink()
+    else:
+        raise InputError(f"cannot take the lock {path}")
     try:
         os.write(descriptor, str(os.getpid()).encode())
         os.close(descriptor)
@@ -168,6 +193,14 @@ def _lock(out: Path, what: str) -> Iterator[None]:
     finally:
         with contextlib.suppress(OSError):
             path.unlink()
+
+
+@contextmanager
+def _lock(out: Path, what: str) -> Iterator[None]:
+    path = out.parent / f".{out.name}{_LOCK}"
+    with pid_lock(path, f"another sgdfp run is writing {what} '{out}' (lock {path}); wait for it or choose "
+                        f"another --out"):
+        yield
 
 
 @contextmanager

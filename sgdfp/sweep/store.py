@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sgdfp.errors import InputError, check_instance
-from sgdfp.files import atomic_directory, check_output, pid_alive
+from sgdfp.files import atomic_directory, check_output, pid_lock
 from sgdfp.sweep.grid import SweepRun, check_runs, config_hash
 from sgdfp.validate.results import ResultError, ValidationResults
 from sgdfp.validate.typed_json import to_json
@@ -104,24 +104,8 @@ class SweepDirectory:
             InputError: another live sweep holds it.
         """
         path = self.path / _LOCK
-        for _ in range(2):
-            try:
-                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-                break
-            except FileExistsError:
-                if _holder_alive(path):
-                    raise InputError(f"another sweep is filling '{self.path}' (lock {path}); wait for it to end")
-                with contextlib.suppress(OSError):
-                    path.unlink()
-        else:
-            raise InputError(f"cannot take the lock {path} of '{self.path}'")
-        try:
-            os.write(descriptor, str(os.getpid()).encode())
-            os.close(descriptor)
+        with pid_lock(path, f"another sweep is filling '{self.path}' (lock {path}); wait for it to end"):
             yield
-        finally:
-            with contextlib.suppress(OSError):
-                path.unlink()
 
     def write_grid(self, runs: list[SweepRun]) -> None:
         """``grid.json``: the runs of this sweep (name, hash, grid point, configuration)."""
@@ -139,16 +123,3 @@ class SweepDirectory:
             return False
         return config_hash(results.config) == run.hash
 
-
-def _holder_alive(lock: Path) -> bool:
-    try:
-        text = lock.read_text().strip()
-    except OSError:
-        return False
-    if not text:
-        return True  # its holder is writing its id this instant
-    try:
-        pid = int(text)
-    except ValueError:
-        return False  # not one of ours: stale
-    return pid == os.getpid() or pid_alive(pid)
