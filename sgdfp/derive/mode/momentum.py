@@ -47,9 +47,9 @@ from sgdfp.derive.noise import Noise
 from sgdfp.derive.symbols import eta
 from sgdfp.derive.update import DiscreteUpdate
 
-__all__ = ["Momentum", "momentum_update", "momentum_matrix", "moment_basis",
-           "second_moment_polynomial", "stability_conditions", "flat_diffusion", "reduced_curvature",
-           "reduced_noise", "reduced_root"]
+__all__ = ["Momentum", "momentum_update", "momentum_matrix", "centred_matrix", "moment_basis", "centred_basis",
+           "second_moment_block", "second_moment_polynomial", "stability_conditions", "critical_stationary_covariance",
+           "flat_diffusion", "reduced_curvature", "reduced_noise", "reduced_root"]
 
 
 #: The reduced parameters the second-moment map depends on: a = eta (lambda + omega), s = eta^2 Gamma, and
@@ -111,9 +111,54 @@ def momentum_matrix(nesterov: bool = False) -> sp.ImmutableMatrix:
     return sp.ImmutableMatrix(rows).applyfunc(lambda e: sp.factor(sp.expand(e)))
 
 
+def centred_basis() -> tuple[str, ...]:
+    r"""The names of the state :func:`centred_matrix` moves: :math:`(1, m_y, m_v, m_y^2, m_y m_v, m_v^2,
+    C_{yy}, C_{yv}, C_{vv})`, with :math:`m` the mean and :math:`C` the covariance of :math:`(y, v)`."""
+    return ("1", "m_y", "m_v", "m_y^2", "m_y m_v", "m_v^2", "C_yy", "C_yv", "C_vv")
+
+
+@_by_flag
+def centred_matrix(nesterov: bool = False) -> sp.ImmutableMatrix:
+    r"""The same recursion on the mean and the covariance kept apart: :math:`w_{k+1} = A_c w_k` with
+    :math:`w = (1, m, m \otimes m, C)` (:func:`centred_basis`).
+
+    The variance :math:`\mathbb{E}y^2 - (\mathbb{E}y)^2` of the raw moments cancels catastrophically when the
+    mean is far larger than the spread (a weight-decayed mode pulled across the landscape); this form never
+    subtracts. It is built from :func:`momentum_matrix` :math:`A` alone: :math:`A^0`, the map with its noise
+    switched off (:math:`\Gamma = \rho = D = 0`), moves a point mass, so :math:`m \otimes m` follows the
+    second-moment rows of :math:`A^0`, and :math:`C = S - m \otimes m` follows :math:`A - A^0` on
+    :math:`(1, m, m \otimes m)` plus :math:`A`'s second-moment block on :math:`C`.
+
+    Raises:
+        TypeError: ``nesterov`` is not ``True`` or ``False``.
+        ValueError: the first moments depend on the second (they cannot, for a linear map: a check).
+    """
+    raw = momentum_matrix(_check_flag(nesterov))
+    if any(e != 0 for e in raw[1:3, 3:]):
+        raise ValueError("the mean of the momentum map depends on its second moments")
+    noiseless = raw.subs({Gamma: 0, rho: 0, D: 0})
+    out = sp.zeros(9, 9)
+    out[:3, :3] = raw[:3, :3]
+    out[3:6, :6] = noiseless[3:, :]
+    out[6:, :6] = (raw - noiseless)[3:, :].applyfunc(lambda e: sp.factor(sp.expand(e)))
+    out[6:, 6:] = raw[3:, 3:]
+    return sp.ImmutableMatrix(out)
+
+
 def _reduced(expr: sp.Expr) -> sp.Expr:
     """``expr`` in the reduced parameters: lambda -> a/eta - omega, Gamma -> s/eta^2."""
     return sp.factor(sp.expand(expr.subs({lam: reduced_curvature / eta - omega, Gamma: reduced_noise / eta**2})))
+
+
+@_by_flag
+def second_moment_block(nesterov: bool = False) -> sp.ImmutableMatrix:
+    r"""The block :math:`B` of :func:`momentum_matrix` that moves :math:`(\mathbb{E}y^2, \mathbb{E}yv,
+    \mathbb{E}v^2)`, in :math:`a = \eta(\lambda + \omega)`, :math:`\beta`, :math:`s = \eta^2\Gamma`.
+
+    Raises:
+        TypeError: ``nesterov`` is not ``True`` or ``False``.
+    """
+    return sp.ImmutableMatrix(momentum_matrix(_check_flag(nesterov))[3:, 3:].applyfunc(_reduced))
 
 
 @_by_flag
@@ -125,7 +170,7 @@ def second_moment_polynomial(nesterov: bool = False) -> sp.Poly:
         TypeError: ``nesterov`` is not ``True`` or ``False``.
         ValueError: the block depends on anything else (a check of the derivation).
     """
-    block = momentum_matrix(_check_flag(nesterov))[3:, 3:].applyfunc(_reduced)
+    block = second_moment_block(_check_flag(nesterov))
     poly = sp.Poly(sp.expand((reduced_root * sp.eye(3) - block).det()), reduced_root)
     extra = set().union(*(c.free_symbols for c in poly.all_coeffs())) - {reduced_curvature, reduced_noise, beta}
     if extra:
@@ -148,6 +193,32 @@ def stability_conditions(nesterov: bool = False) -> tuple[sp.Expr, ...]:
     _, c2, c1, c0 = poly.all_coeffs()
     return tuple(sp.factor(sp.expand(e)) for e in (poly.eval(1), -poly.eval(-1), 1 - c0**2,
                                                     (1 - c0**2) ** 2 - (c0 * c2 - c1) ** 2))
+
+
+@_by_flag
+def critical_stationary_covariance(nesterov: bool = False) -> sp.ImmutableMatrix:
+    r"""The stationary :math:`(\mathbb{E}y^2, \mathbb{E}yv, \mathbb{E}v^2)` at a critical point
+    (:math:`\bar g = \rho = 0`, so the mean is 0 and these are the covariance), in :math:`a = \eta(\lambda +
+    \omega)`, :math:`\beta`, :math:`s = \eta^2\Gamma` and the noise :math:`\eta^2 D`: the fixed point
+    :math:`(I - B)^{-1}c` of the second-moment block (a :math:`3 \times 3` solve, where the general fixed point
+    of :class:`~sgdfp.derive.mode.momentum_mode.MomentumMode` solves :math:`5 \times 5` in all seven
+    parameters) by Cramer's rule. Valid where :math:`q < 1` (:func:`stability_conditions`).
+
+    Raises:
+        TypeError: ``nesterov`` is not ``True`` or ``False``.
+    """
+    raw = momentum_matrix(_check_flag(nesterov)).subs({gbar: 0, rho: 0})
+    block = second_moment_block(nesterov)
+    constant = raw[3:, 0].applyfunc(_reduced)
+    system = sp.Matrix(sp.eye(3) - block)
+    # Cramer's rule: polynomial determinants, factored apart (cancelling LU's nested fractions takes minutes)
+    denominator = sp.factor(system.det(method="berkowitz"))
+    entries = []
+    for i in range(3):
+        replaced = system.copy()
+        replaced[:, i] = constant
+        entries.append(sp.factor(replaced.det(method="berkowitz")) / denominator)
+    return sp.ImmutableMatrix(entries)
 
 
 @_by_flag

@@ -9,7 +9,7 @@ import pytest
 import scipy.linalg
 import sympy as sp
 
-from sgdfp.derive import Mode
+from sgdfp.derive import LANGEVIN, Mode
 from sgdfp.derive.mode.dynamics import raw_discrete_matrix
 from sgdfp.derive.mode.momentum import (
     Momentum,
@@ -376,3 +376,34 @@ def test_near_the_stability_edge_with_curvature_noise_the_covariance_at_step_k_m
     mc = _monte_carlo(one, one, 0.95 * threshold * one, 0.05 * one, 0.9, 0.0, nesterov, (60,), seed=3)
     for key, value in _entries(mode.covariance(60)).items():
         assert abs(mc[60][key][0][0] - value) < 5 * mc[60][key][1][0], key
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_critical_stationary_covariance_against_lyapunov_and_the_exact_mode(nesterov):
+    """The 3x3 Cramer solve against scipy's discrete Lyapunov solver (Gamma = 0) and the 5x5 exact fixed point of
+    MomentumMode (Gamma > 0), each at numbers."""
+    import scipy.linalg
+
+    from sgdfp.derive.mode.momentum import critical_stationary_covariance, reduced_curvature, reduced_noise
+
+    formula = critical_stationary_covariance(nesterov)
+    for lam_, eta_, b, w, G in [(1.0, 0.1, 0.9, 0.0, 0.0), (0.5, 0.2, 0.5, 0.05, 0.0), (2.0, 0.05, 0.8, 0.0, 3.0)]:
+        a = eta_ * (lam_ + w)
+        numbers = {reduced_curvature: a, reduced_noise: eta_**2 * G, beta: b, D: 2.0, eta: eta_}
+        assert formula.free_symbols <= set(numbers)
+        got = [float(e.subs(numbers)) for e in formula]
+        if G == 0:
+            J = np.array([[1 - a, b * (1 - a)], [-a, b * (1 - a)]]) if nesterov else np.array([[1 - a, b], [-a, b]])
+            S = scipy.linalg.solve_discrete_lyapunov(J, eta_**2 * 2.0 * np.ones((2, 2)))
+            assert np.allclose(got, [S[0, 0], S[0, 1], S[1, 1]], rtol=1e-12)
+        exact = MomentumMode(lam_, 2.0, eta_, G, momentum=b, nesterov=nesterov, weight_decay=w).stationary_covariance()
+        assert np.allclose(got, [float(exact[0, 0]), float(exact[0, 1]), float(exact[1, 1])], rtol=1e-12)
+
+
+def test_the_langevin_counterpart_differs_at_order_eta_squared_as_printed():
+    """Var_inf - Var_inf^Langevin -> D eta^2 / (4 (1 - beta^2)) for a heavy-ball mode as eta -> 0 (numbers)."""
+    lam_, D_, b, w, G = 0.7, 1.3, 0.8, 0.1, 0.4
+    for eta_ in (1e-2, 1e-3):
+        exact = float(MomentumMode(lam_, D_, eta_, G, momentum=b, weight_decay=w).stationary_variance())
+        langevin = float(Mode(lam_ + w, D_, eta_ / (1 - b), G, dynamics=LANGEVIN).stationary_variance())
+        assert (exact - langevin) / eta_**2 == pytest.approx(D_ / (4 * (1 - b**2)), rel=20 * eta_)
