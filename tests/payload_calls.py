@@ -253,7 +253,35 @@ def _quantity(steps: bool):
                  on=_mode_functions, keys=["curvature_noise", "mean0"])
 
 
+def _momentum_functions(c):
+    from sgdfp.numerics import momentum_functions
+
+    return momentum_functions("numpy", True)
+
+
+def _momentum_quantity(steps: bool):
+    return entry(lambda c: (_MODE_ARGS + ((5,) if steps else ()), {"momentum": 0.9, "weight_decay": 1e-3,
+                                                                   "mean0": 0.5}),
+                 on=_momentum_functions, keys=["momentum", "weight_decay", "mean0"])
+
+
 NUMERICS = {
+    "sgdfp.numerics.momentum_functions": entry(lambda c: call("numpy", True)),
+    "sgdfp.numerics.MomentumFunctions": entry(lambda c: call("numpy", False)),
+    "sgdfp.numerics.MomentumFunctions.matrix": _momentum_quantity(False),
+    "sgdfp.numerics.MomentumFunctions.states": _momentum_quantity(True),
+    "sgdfp.numerics.MomentumFunctions.mean": _momentum_quantity(True),
+    "sgdfp.numerics.MomentumFunctions.variance": _momentum_quantity(True),
+    "sgdfp.numerics.MomentumFunctions.contraction": _momentum_quantity(False),
+    "sgdfp.numerics.MomentumFunctions.growth_offset": _momentum_quantity(False),
+    "sgdfp.numerics.MomentumFunctions.stationary_state": _momentum_quantity(False),
+    "sgdfp.numerics.MomentumFunctions.stationary_variance": _momentum_quantity(False),
+    "sgdfp.numerics.MomentumFunctions.stationary_mean": _momentum_quantity(False),
+    "sgdfp.numerics.MomentumFunctions.regime": entry(
+        lambda c: call(np.array([1.0, -1.0]), 0.1, 100.0, momentum=0.9, weight_decay=1e-3, curvature_noise=0.1),
+        on=_momentum_functions, keys=["momentum", "weight_decay", "curvature_noise"]),
+    "sgdfp.numerics.MomentumFunctions.diffusion_coefficient": entry(lambda c: call(1.0, 0.1, momentum=0.9),
+                                                                    on=_momentum_functions, keys=["momentum"]),
     "sgdfp.numerics.compile": entry(lambda c: call([c.symbols[0] ** 2, 1], [c.symbols[0]], "numpy")),
     "sgdfp.numerics.ArrayBackend": entry(NO_ARGUMENTS),
     # array conversion: a string becomes a (string) array or is refused by float conversion, never code

@@ -33,7 +33,7 @@ def _is_zero(value) -> bool:
     return np.ndim(value) == 0 and not hasattr(value, "requires_grad") and float(value) == 0.0
 
 
-def _check_finite(name: str, value) -> None:
+def check_finite(name: str, value) -> None:
     """No NaN or inf among the arguments (a NaN parameter would give a NaN answer without a word)."""
     if hasattr(value, "detach"):  # a torch tensor
         bad = not bool(value.detach().isfinite().all())
@@ -48,7 +48,7 @@ def _check_finite(name: str, value) -> None:
         raise ValueError(f"{name} has NaN or infinite entries; it must be finite")
 
 
-def _check_domain(name: str, value) -> None:
+def check_domain(name: str, value) -> None:
     parameter = PARAMETERS.get(name)
     domain = parameter.domain if parameter is not None else ("nonnegative" if name == "var0" else "real")
     data = value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value, dtype=np.float64)
@@ -56,6 +56,16 @@ def _check_domain(name: str, value) -> None:
         raise ValueError(f"{name} is a variance and cannot be negative; got {data.min():g}")
     if domain == "positive" and np.any(data <= 0):
         raise ValueError(f"{name} must be positive; got {data.min():g}")
+
+
+def check_steps(k) -> np.ndarray:
+    """The steps ``k`` as a float64 array, refused unless finite non-negative integers."""
+    check_finite("k", k)
+    steps = k.detach().cpu().numpy() if hasattr(k, "detach") else np.asarray(k, dtype=np.float64)
+    bad = (steps < 0) | (steps != np.round(steps))
+    if np.any(bad):
+        raise ValueError(f"the step k must be a non-negative integer; got {float(steps[bad].ravel()[0]):g}")
+    return steps
 
 
 @cache
@@ -144,13 +154,9 @@ class ModeFunctions:
             raise TypeError(f"unknown keyword(s) {sorted(unknown)}; allowed: {', '.join(_OPTIONAL)}")
         named = {"curvature": curvature, "grad_noise": grad_noise, "lr": lr, **optional}
         for name, value in named.items():
-            _check_finite(name, value)
-            _check_domain(name, value)
-        _check_finite("k", k)
-        steps = k.detach().cpu().numpy() if hasattr(k, "detach") else np.asarray(k, dtype=np.float64)
-        bad = (steps < 0) | (steps != np.round(steps))
-        if np.any(bad):
-            raise ValueError(f"the step k must be a non-negative integer; got {float(steps[bad].ravel()[0]):g}")
+            check_finite(name, value)
+            check_domain(name, value)
+        check_steps(k)
         present = frozenset(name for name, value in optional.items() if not _is_zero(value))
         function = self.function(quantity, present)
         values = [curvature, grad_noise, lr, k] + [optional[name] for name in _OPTIONAL if name in present]
@@ -184,8 +190,8 @@ class ModeFunctions:
         """Integer regime codes (indices into :data:`~sgdfp.derive.REGIMES`; :func:`regime_names` names them),
         by the compiled regime rule; ``horizon=None`` is an infinite horizon."""
         for name, value in (("curvature", curvature), ("lr", lr), ("curvature_noise", curvature_noise)):
-            _check_finite(name, value)
-            _check_domain(name, value)
+            check_finite(name, value)
+            check_domain(name, value)
         horizon = np.inf if horizon is None else horizon
         if hasattr(horizon, "detach"):  # a torch tensor
             steps = horizon.detach().cpu().numpy()
