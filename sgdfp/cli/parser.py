@@ -11,8 +11,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["UsageError", "ArgumentParser", "bounded_int", "finite_float", "positive_float", "parameter_value",
-           "output_format"]
+__all__ = ["UsageError", "ArgumentParser", "bounded_int", "finite_float", "positive_float", "momentum_value",
+           "weight_decay_value", "parameter_value", "output_format"]
 
 
 class UsageError(Exception):
@@ -59,6 +59,22 @@ def positive_float(value: str) -> float:
     number = finite_float(value)
     if number <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive number; got {value!r}")
+    return number
+
+
+def momentum_value(value: str) -> float:
+    """A flag type: the momentum, a number in [0, 1)."""
+    number = finite_float(value)
+    if not 0 <= number < 1:
+        raise argparse.ArgumentTypeError(f"the momentum must satisfy 0 <= momentum < 1; got {value!r}")
+    return number
+
+
+def weight_decay_value(value: str) -> float:
+    """A flag type: the weight decay, a number >= 0."""
+    number = finite_float(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"the weight decay must satisfy weight_decay >= 0; got {value!r}")
     return number
 
 

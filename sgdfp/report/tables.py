@@ -22,6 +22,7 @@ from typing import Any
 from sgdfp.errors import check_instance
 from sgdfp.report.sources import Source
 from sgdfp.report.values import format_value, is_missing
+from sgdfp.validate.config import ensemble_optimizer
 from sgdfp.validate.results import REGIME_NAMES, TOP_MODES, RunResult, ValidationResults
 
 __all__ = ["Column", "Cell", "Row", "heading", "columns_of", "source_spans", "regime_breakdown", "summary_rows",
@@ -273,6 +274,8 @@ def _summary_specs(diffusion_text: str) -> list[str | _Spec]:
         ("dataset", "data", "", lambda c: _describe_data(c.results), "g", False, False),
         ("model", "model", "", lambda c: _describe_model(c.results), "g", False, False),
         ("lr", "learning rate η", "", lambda c: c.run.lr, "g", True, True),
+        ("optimizer", "optimiser", "what the replicas run, from zero velocity",
+         lambda c: str(ensemble_optimizer(c.results.config.ensemble)), "g", True, True),
         ("batch_size", "batch size", "", lambda c: c.results.config.ensemble.batch_size, "g", False, True),
         ("replicas", "replicas", "SGD runs per η", lambda c: c.results.config.ensemble.replicas, "g", False, True),
         ("steps", "steps", "horizon T", lambda c: c.results.config.ensemble.steps, "g", False, True),
@@ -294,6 +297,10 @@ def _summary_specs(diffusion_text: str) -> list[str | _Spec]:
         summary("stiff_modes", "g", False, "stiff modes", "ηλ ≥ 0.2, where the two models part"),
         summary("median_abs_log_ratio_stiff", "g", False, "stiff: median |log ratio|, SGD theory"),
         summary("langevin_median_abs_log_ratio_stiff", "g", False, "stiff: median |log ratio|, Langevin"),
+        "Momentum as SGD at the effective learning rate η/(1 − β) (the rule of thumb)",
+        summary("effective_sgd_median_abs_log_ratio_top", "g", False, f"median |log ratio|, {top}"),
+        summary("effective_sgd_median_abs_log_ratio_all", "g", True, "median |log ratio|, all",
+                "the discrete SGD theory at η/(1 − β), curvature λ + ω"),
         "Local validity (gradient beyond the quadratic theory, as extra noise)",
         summary("validity_modes_checked", "g", False, "modes checked"),
         summary("locally_valid_fraction", "pct", False, "locally valid", "fraction of the modes checked"),

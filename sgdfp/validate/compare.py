@@ -45,8 +45,10 @@ def _stiffness_breakdown(stiffness, discrete_error, langevin_error) -> list[Stif
 
 
 def summarise(curvature, lr, steps, measured, predicted, langevin, stationary, regimes, live,
-              validity_error=None) -> tuple[RunSummary, ModeTable]:
+              validity_error=None, effective_sgd=None) -> tuple[RunSummary, ModeTable]:
     """Summary metrics and the per-mode table for one run (final checkpoint = last row).
+
+    ``effective_sgd`` (momentum runs): the SGD theory's variances at the effective learning rate, compared too.
 
     ``validity_error`` (per mode, NaN where not measured) is the |log| change of the predicted variance
     that the gradient measured beyond the quadratic theory's line would cause; modes above
@@ -79,6 +81,10 @@ def summarise(curvature, lr, steps, measured, predicted, langevin, stationary, r
         "median_abs_log_ratio_all": _median_abs_log_ratio(final_measured, final_predicted),
         "langevin_median_abs_log_ratio_top": _median_abs_log_ratio(final_measured[top], final_langevin[top]),
         "langevin_median_abs_log_ratio_all": _median_abs_log_ratio(final_measured, final_langevin),
+        "effective_sgd_median_abs_log_ratio_top": None if effective_sgd is None
+        else _median_abs_log_ratio(final_measured[top], effective_sgd[-1][top]),
+        "effective_sgd_median_abs_log_ratio_all": None if effective_sgd is None
+        else _median_abs_log_ratio(final_measured, effective_sgd[-1]),
         "noise_floor_abs_log_ratio": noise_floor(int(live[-1])) if int(live[-1]) >= 2 else float("nan"),
         "fraction_outside_interval": float(np.mean(outside[measured_at_end])) if np.any(measured_at_end)
         else float("nan"),

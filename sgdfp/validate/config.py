@@ -17,7 +17,7 @@ from typing import Any
 from sgdfp.errors import InputError
 
 __all__ = ["ReferenceConfig", "CurvatureConfig", "EnsembleConfig", "ValidationConfig", "FLAT_FIELDS", "DTYPES",
-           "SAMPLING", "EIGENSOLVERS"]
+           "SAMPLING", "EIGENSOLVERS", "ensemble_optimizer"]
 
 DTYPES = ("float64", "float32")
 SAMPLING = ("with", "without")
@@ -53,7 +53,11 @@ class CurvatureConfig:
 
 @dataclass(frozen=True)
 class EnsembleConfig:
-    """The replica ensembles whose fluctuations are compared with the theory (one per learning rate)."""
+    """The replica ensembles whose fluctuations are compared with the theory (one per learning rate).
+
+    ``optimizer`` (``"sgd"``, ``"heavy-ball"`` or ``"nesterov"``), ``momentum`` and ``weight_decay`` say what the
+    replicas run (:class:`~sgdfp.validate.optimizer.Optimizer`); they start with zero velocity.
+    """
 
     lr: list[float] = field(default_factory=lambda: [0.05])
     batch_size: int = 64
@@ -62,6 +66,9 @@ class EnsembleConfig:
     sampling: str = "with"
     checkpoints: int = 24
     validity_replicas: int = 16
+    optimizer: str = "sgd"
+    momentum: float = 0.0
+    weight_decay: float = 0.0
 
 
 #: The flat field names of earlier versions: name -> (stage, field); stage None is the top level.
@@ -70,7 +77,8 @@ FLAT_FIELDS: dict[str, tuple[str | None, str]] = {
     "dtype": (None, "dtype"),
     "lr": ("ensemble", "lr"), "batch_size": ("ensemble", "batch_size"), "replicas": ("ensemble", "replicas"),
     "steps": ("ensemble", "steps"), "sampling": ("ensemble", "sampling"), "checkpoints": ("ensemble", "checkpoints"),
-    "validity_replicas": ("ensemble", "validity_replicas"),
+    "validity_replicas": ("ensemble", "validity_replicas"), "optimizer": ("ensemble", "optimizer"),
+    "momentum": ("ensemble", "momentum"), "weight_decay": ("ensemble", "weight_decay"),
     "reference_steps": ("reference", "steps"), "reference_lr": ("reference", "lr"),
     "reference_batch_size": ("reference", "batch_size"), "polish_tolerance": ("reference", "polish_tolerance"),
     "polish_max_steps": ("reference", "polish_max_steps"),
@@ -78,6 +86,13 @@ FLAT_FIELDS: dict[str, tuple[str | None, str]] = {
     "dense_limit": ("curvature", "dense_limit"), "curvature_samples": ("curvature", "curvature_samples"),
     "direction_chunk": ("curvature", "direction_chunk"),
 }
+
+
+def ensemble_optimizer(ensemble: EnsembleConfig):
+    """The :class:`~sgdfp.validate.optimizer.Optimizer` of an ensemble config (checked)."""
+    from sgdfp.validate.optimizer import Optimizer
+
+    return Optimizer(ensemble.optimizer, ensemble.momentum, ensemble.weight_decay)
 
 
 def _integer(name: str, value, low: int, high: float = math.inf) -> None:
@@ -172,6 +187,7 @@ class ValidationConfig:
                 or not 1 <= ensemble.batch_size <= samples:
             raise InputError(f"batch size must be between 1 and the number of samples ({samples}); "
                              f"got {ensemble.batch_size!r}")
+        ensemble_optimizer(ensemble)  # an unknown optimiser or a momentum it cannot take
         _integer("reference_steps", reference.steps, 0)
         _positive("reference_lr", reference.lr)
         _integer("reference_batch_size", reference.batch_size, 1, samples)

@@ -7,6 +7,7 @@ from functools import cache
 import numpy as np
 
 from sgdfp.stats import power_law_fit
+from sgdfp.validate.optimizer import Optimizer
 from sgdfp.validate.results import RunResult, Scaling
 
 __all__ = ["flat_mode_diffusion", "diffusion_scaling"]
@@ -22,8 +23,10 @@ def _diffusion_function():
     return compile(Mode(lam, D, eta).diffusion_coefficient().per_time, [lam, D, eta])
 
 
-def flat_mode_diffusion(runs: list[RunResult], curvature: np.ndarray, grad_noise: np.ndarray) -> None:
-    """Fill each run's summary with the measured and predicted flat-mode diffusion coefficients.
+def flat_mode_diffusion(runs: list[RunResult], curvature: np.ndarray, grad_noise: np.ndarray,
+                        optimizer: Optimizer | None = None) -> None:
+    r"""Fill each run's summary with the measured and predicted flat-mode diffusion coefficients (under momentum,
+    :math:`\eta D/(2(1 - \beta)^2)` per unit time, from :func:`~sgdfp.derive.mode.momentum.flat_diffusion`).
 
     Flat modes are diffusive at every learning rate of the sweep and have gradient noise; per mode the
     measured coefficient is half the slope of the variance against t = eta k over the second half of the run,
@@ -40,7 +43,15 @@ def flat_mode_diffusion(runs: list[RunResult], curvature: np.ndarray, grad_noise
         usable = [i for i in np.flatnonzero(flat) if np.all(np.isfinite(variance[late, i]))]
         measured = np.array([np.polyfit(t, variance[late, i], 1)[0] / 2 for i in usable]) if usable \
             and late.sum() >= 2 else np.array([])
-        predicted = _diffusion_function()(curvature[usable], grad_noise[usable], run.lr) if usable else np.array([])
+        if optimizer is not None and optimizer.has_velocity:
+            from sgdfp.numerics import momentum_functions
+
+            per_step = momentum_functions("numpy", optimizer.nesterov).diffusion_coefficient(
+                grad_noise[usable], run.lr, momentum=optimizer.momentum)
+            predicted = per_step / run.lr
+        else:
+            predicted = _diffusion_function()(curvature[usable], grad_noise[usable], run.lr) if usable \
+                else np.array([])
         good = measured > 0
         run.summary.flat_modes = int(flat.sum())
         if good.any():

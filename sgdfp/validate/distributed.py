@@ -86,7 +86,7 @@ class Shard:
     def run_ensemble(self, model, theta: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor,
                      eigenvectors: torch.Tensor, lr: float, batch_size: int, replicas: int, steps: int, checkpoints,
                      sampling: str = "with", seed: int = 0, progress: bool = False, keep_final: int = 0,
-                     bounds: DivergenceBounds | None = None) -> EnsembleResult:
+                     bounds: DivergenceBounds | None = None, optimizer=None) -> EnsembleResult:
         """:func:`sgdfp.validate.ensemble.run_ensemble` with this rank's replicas, reduced over every rank (the
         bounds are rank 0's, so that every rank calls a replica diverged alike)."""
         bounds = bounds or DivergenceBounds()
@@ -94,7 +94,7 @@ class Shard:
         bounds = DivergenceBounds(float(scale[0]), float(scale[1]))
         sums = ensemble_sums(model, theta, inputs, targets, eigenvectors, lr, batch_size, replicas, steps,
                              checkpoints, sampling, seed, progress and self.is_root, keep_final, bounds,
-                             shard=self.replicas(replicas))
+                             shard=self.replicas(replicas), optimizer=optimizer)
         return self.reduce(sums, keep_final).moments()
 
 

@@ -26,6 +26,7 @@ import torch
 from torch.func import vmap
 
 from sgdfp.validate.functional import FlatModel
+from sgdfp.validate.optimizer import Optimizer
 
 __all__ = ["EnsembleResult", "EnsembleSums", "DivergenceBounds", "run_ensemble", "ensemble_sums", "draw_batches",
            "replica_seed", "block_steps", "CAUSES"]
@@ -155,9 +156,11 @@ def _generators(seed: int, indices: Sequence[int], device) -> list[torch.Generat
 def ensemble_sums(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor,
                   eigenvectors: torch.Tensor, lr: float, batch_size: int, replicas: int, steps: int, checkpoints,
                   sampling: str = "with", seed: int = 0, progress: bool = False, keep_final: int = 0,
-                  bounds: DivergenceBounds | None = None, shard: Sequence[int] | None = None) -> EnsembleSums:
+                  bounds: DivergenceBounds | None = None, shard: Sequence[int] | None = None,
+                  optimizer: Optimizer | None = None) -> EnsembleSums:
     """Run the replicas ``shard`` (indices into ``range(replicas)``; all by default) of an ensemble of
-    ``replicas`` for ``steps`` steps of SGD and sum their projected displacements at ``checkpoints``.
+    ``replicas`` for ``steps`` steps of SGD (or of ``optimizer``, from zero velocity) and sum their projected
+    displacements at ``checkpoints``.
 
     ``keep_final`` live replicas' final parameters are kept (for the validity diagnostic); ``bounds`` says when a
     finite replica counts as diverged.
@@ -176,7 +179,9 @@ def ensemble_sums(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, t
     generators = _generators(seed, indices, device)
     block = block_steps(steps, replicas, batch_size, int(inputs.shape[0]), sampling)
     local = len(indices)
+    optimizer = optimizer or Optimizer()
     thetas = theta.detach().unsqueeze(0).repeat(local, 1)
+    velocities = torch.zeros_like(thetas) if optimizer.has_velocity else None
     alive = torch.ones(local, dtype=torch.bool, device=device)
     batched_loss = vmap(model.loss, in_dims=(0, 0, 0))
 
@@ -212,9 +217,10 @@ def ensemble_sums(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, t
         if not local:
             continue
         index = batches[:, k % block]
-        gradients, losses = step_gradient(thetas, inputs[index], targets[index])
+        points = optimizer.gradient_point(thetas, velocities)
+        gradients, losses = step_gradient(points, inputs[index], targets[index])
         with torch.no_grad():
-            thetas = thetas - lr * gradients
+            thetas, velocities = optimizer.step(thetas, velocities, gradients, points, lr)
             finite = torch.isfinite(thetas).all(dim=1) & torch.isfinite(losses)
             distance = torch.linalg.vector_norm(torch.where(finite[:, None], thetas - theta, 0), dim=1)
             too_lossy = finite & (losses > bounds.loss)
@@ -223,6 +229,8 @@ def ensemble_sums(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, t
                 causes[cause] += int((alive & mask).sum())
             alive = alive & finite & ~too_lossy & ~too_far
             thetas = torch.where(alive[:, None], thetas, theta)  # the dead stay put: no overflow in their arithmetic
+            if velocities is not None:
+                velocities = torch.where(alive[:, None], velocities, 0)
     modes = eigenvectors.shape[1]
     float64 = dict(dtype=torch.float64, device=device)
     return EnsembleSums(
@@ -235,24 +243,29 @@ def ensemble_sums(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, t
 def run_ensemble(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor,
                  eigenvectors: torch.Tensor, lr: float, batch_size: int, replicas: int, steps: int,
                  checkpoints, sampling: str = "with", seed: int = 0, progress: bool = False,
-                 keep_final: int = 0, bounds: DivergenceBounds | None = None) -> EnsembleResult:
-    """Run R replicas of SGD for ``steps`` steps and record per-mode moments at ``checkpoints``
-    (:func:`ensemble_sums` over every replica, then :meth:`EnsembleSums.moments`).
+                 keep_final: int = 0, bounds: DivergenceBounds | None = None,
+                 optimizer: Optimizer | None = None) -> EnsembleResult:
+    """Run R replicas of SGD (or of ``optimizer``) for ``steps`` steps and record per-mode moments at
+    ``checkpoints`` (:func:`ensemble_sums` over every replica, then :meth:`EnsembleSums.moments`).
 
     ``keep_final`` live replicas' final parameters are returned too (for the validity diagnostic);
     ``bounds`` says when a finite replica counts as diverged."""
     return ensemble_sums(model, theta, inputs, targets, eigenvectors, lr, batch_size, replicas, steps, checkpoints,
-                         sampling, seed, progress, keep_final, bounds).moments()
+                         sampling, seed, progress, keep_final, bounds, optimizer=optimizer).moments()
 
 
 def run_loop(model: FlatModel, theta, inputs, targets, eigenvectors, lr, batch_size, replicas, steps, checkpoints,
-             sampling="with", seed=0) -> EnsembleResult:
+             sampling="with", seed=0, optimizer: Optimizer | None = None) -> EnsembleResult:
     """The same ensemble with a plain per-replica loop, each replica's minibatch drawn step by step from its own
-    stream, and two-pass moments (the reference the vectorised engine is tested against)."""
+    stream, its optimiser written out (not :meth:`Optimizer.step`), and two-pass moments (the reference the
+    vectorised engine is tested against)."""
     device = theta.device
     checkpoints = np.unique(np.asarray(checkpoints, dtype=np.int64))
     generators = _generators(seed, range(replicas), device)
+    optimizer = optimizer or Optimizer()
+    beta, decay = optimizer.momentum, optimizer.weight_decay
     thetas = [theta.detach().clone() for _ in range(replicas)]
+    velocities = [torch.zeros_like(theta) for _ in range(replicas)]
     means, variances = [], []
     for k in range(steps + 1):
         if k in checkpoints:
@@ -263,7 +276,9 @@ def run_loop(model: FlatModel, theta, inputs, targets, eigenvectors, lr, batch_s
             break
         for r in range(replicas):
             index = draw_batches(generators[r], 1, batch_size, inputs.shape[0], sampling, device)[0]
-            g = torch.func.grad(model.loss)(thetas[r], inputs[index], targets[index])
-            thetas[r] = thetas[r] - lr * g
+            point = thetas[r] + beta * velocities[r] if optimizer.kind == "nesterov" else thetas[r]
+            g = torch.func.grad(model.loss)(point, inputs[index], targets[index])
+            velocities[r] = beta * velocities[r] - lr * (g + decay * point)
+            thetas[r] = thetas[r] + velocities[r]
     return EnsembleResult(checkpoints, np.array(means), np.array(variances), np.full(len(checkpoints), replicas), 0,
                           replicas)

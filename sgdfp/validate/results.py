@@ -112,6 +112,8 @@ class RunSummary:
         "median_abs_log_ratio_all": "no mode has a positive measured and predicted variance",
         "langevin_median_abs_log_ratio_top": "no top mode has a positive measured and Langevin variance",
         "langevin_median_abs_log_ratio_all": "no mode has a positive measured and Langevin variance",
+        "effective_sgd_median_abs_log_ratio_top": "plain SGD, or no top mode with a positive SGD-equivalent variance",
+        "effective_sgd_median_abs_log_ratio_all": "plain SGD, or no mode with a positive SGD-equivalent variance",
         "confined_growth_exponent": "no confined mode, or too few checkpoints in the second half",
         "diffusive_growth_exponent": "no diffusive mode, or too few checkpoints in the second half",
         "median_abs_log_ratio_stiff": "no stiff mode (eta * lambda >= 0.2)",
@@ -134,6 +136,8 @@ class RunSummary:
     median_abs_log_ratio_all: float | None = None
     langevin_median_abs_log_ratio_top: float | None = None
     langevin_median_abs_log_ratio_all: float | None = None
+    effective_sgd_median_abs_log_ratio_top: float | None = None
+    effective_sgd_median_abs_log_ratio_all: float | None = None
     noise_floor_abs_log_ratio: float | None = None
     fraction_outside_interval: float | None = None
     confined_growth_exponent: float | None = None
@@ -208,6 +212,7 @@ class RunResult:
         "measured_variance": "null where fewer than 2 replicas were live",
         "predicted_variance": "null where the prediction overflows",
         "langevin_variance": "null where the prediction overflows",
+        "effective_sgd_variance": "null where the prediction overflows; the whole field for plain SGD",
     }
 
     lr: float
@@ -221,6 +226,8 @@ class RunResult:
     table: ModeTable
     live_replicas: list[int] | None = None
     divergence: DivergenceRecord | None = None
+    #: momentum runs: the SGD theory at the effective learning rate eta / (1 - beta), at the checkpoints
+    effective_sgd_variance: list[list[float | None]] | None = None
     undefined: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -364,8 +371,10 @@ def _check_consistency(results: ValidationResults, file: str) -> None:
         for name, values in columns:
             if len(values) != modes:
                 raise ResultError(f"'{file}': field '{where}.{name}' has {len(values)} entries for {modes} modes")
-        for name in ("measured_variance", "predicted_variance", "langevin_variance"):
+        for name in ("measured_variance", "predicted_variance", "langevin_variance", "effective_sgd_variance"):
             rows = getattr(run, name)
+            if rows is None and name == "effective_sgd_variance":
+                continue
             if len(rows) != len(run.steps) or any(len(row) != modes for row in rows):
                 raise ResultError(f"'{file}': field '{where}.{name}' must have one row of {modes} values per "
                                   f"step ({len(run.steps)} steps)")

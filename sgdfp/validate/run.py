@@ -17,9 +17,8 @@ import torch
 
 from sgdfp.errors import InputError, check_bool, check_instance
 from sgdfp.files import atomic_directory
-from sgdfp.numerics import mode_functions, regime_names
 from sgdfp.validate.compare import summarise
-from sgdfp.validate.config import ValidationConfig
+from sgdfp.validate.config import ValidationConfig, ensemble_optimizer
 from sgdfp.validate.data import Dataset
 from sgdfp.validate.diffusion import diffusion_scaling, flat_mode_diffusion
 from sgdfp.validate.eigensolvers import get_eigensolver
@@ -142,7 +141,8 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
     model = FlatModel(module, task=task or data.task, loss=loss, dtype=dtype, device=device)
     generator = torch.Generator(device=device)
     generator.manual_seed(config.seed)
-    theta, reference = reference_point(model, inputs, targets, config.reference, generator)
+    optimizer = ensemble_optimizer(config.ensemble)
+    theta, reference = reference_point(model, inputs, targets, config.reference, generator, optimizer.weight_decay)
     stats_start = time.perf_counter()
     curvature = config.curvature
     solver = get_eigensolver(curvature.eigensolver, model.num_parameters, curvature.modes, curvature.dense_limit,
@@ -156,29 +156,28 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
     ensemble_config = config.ensemble
     checkpoints = np.unique(np.concatenate([[0], np.geomspace(1, ensemble_config.steps,
                                                               ensemble_config.checkpoints).astype(int)]))
-    functions = mode_functions("numpy")
-    params = dict(curvature_noise=stats.curvature_noise, mean_grad=stats.mean_grad, cross=stats.cross)
+    projection = (theta.detach().to(stats.eigenvectors.dtype) @ stats.eigenvectors).cpu().numpy() \
+        if optimizer.weight_decay else None
     runs = []
     for index, lr in enumerate(ensemble_config.lr):
-        k = checkpoints[:, None]
-        predicted = functions.variance(stats.curvature, stats.grad_noise, lr, k, **params)
+        theory = optimizer.predict(stats, lr, checkpoints, ensemble_config.steps, projection)
+        predicted = theory.variance
         bounds = divergence_bounds(reference.loss, predicted[-1])
         ensemble_start = time.perf_counter()
         ensemble = (run_ensemble if shard is None else shard.run_ensemble)(
             model, theta, inputs, targets, stats.eigenvectors, lr, ensemble_config.batch_size,
             ensemble_config.replicas, ensemble_config.steps, checkpoints, ensemble_config.sampling,
             seed=config.seed + 1 + index, progress=progress, keep_final=ensemble_config.validity_replicas,
-            bounds=bounds)
+            bounds=bounds, optimizer=optimizer)
         ensemble_seconds = time.perf_counter() - ensemble_start
         validity_start = time.perf_counter()
         validity = validity_error(model, theta, stats, ensemble.final_positions, inputs, targets)
         validity_seconds = time.perf_counter() - validity_start
-        langevin = functions.langevin_variance(stats.curvature, stats.grad_noise, lr, k, **params)
-        stationary = functions.stationary_variance(stats.curvature, stats.grad_noise, lr, **params)
-        regimes = regime_names(functions.regime(stats.curvature, lr, ensemble_config.steps,
-                                                curvature_noise=stats.curvature_noise)).tolist()
+        langevin, stationary, regimes = theory.langevin, theory.stationary, theory.regimes
+        effective = theory.effective_sgd
         summary, table = summarise(stats.curvature, lr, checkpoints[1:], ensemble.variance[1:], predicted[1:],
-                                   langevin[1:], stationary, regimes, ensemble.live[1:], validity)
+                                   langevin[1:], stationary, regimes, ensemble.live[1:], validity,
+                                   effective_sgd=None if effective is None else effective[1:])
         summary.diverged_replicas = int(ensemble.diverged)
         if ensemble.live[-1] < 2:  # the real reason every statistic is undefined
             _explain_divergence(summary, ensemble, checkpoints)
@@ -187,9 +186,10 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
         runs.append(RunResult(lr=lr, summary=summary, steps=checkpoints.tolist(),
                               measured_variance=ensemble.variance.tolist(), predicted_variance=predicted.tolist(),
                               langevin_variance=langevin.tolist(), stationary_variance=stationary.tolist(),
+                              effective_sgd_variance=None if effective is None else effective.tolist(),
                               regimes=regimes, table=table, live_replicas=ensemble.live.tolist(),
                               divergence=DivergenceRecord(bounds.loss, bounds.displacement, ensemble.diverged_by)))
-    flat_mode_diffusion(runs, stats.curvature, stats.grad_noise)
+    flat_mode_diffusion(runs, stats.curvature, stats.grad_noise, optimizer)
     statistics = StatisticsRecord(
         method=stats.method, minibatch_factor=stats.factor, grad_noise_offdiagonal=stats.grad_noise_offdiagonal,
         curvature_noise_offdiagonal=stats.curvature_noise_offdiagonal,

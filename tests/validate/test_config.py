@@ -4,6 +4,7 @@ import dataclasses
 
 import pytest
 
+from sgdfp.errors import InputError
 from sgdfp.validate.config import FLAT_FIELDS, ValidationConfig
 from sgdfp.validate.presets import PRESETS, QUICK, preset_config
 
@@ -48,3 +49,23 @@ def test_presets_and_quick_reductions():
     with pytest.raises(ValueError, match="unknown preset"):
         preset_config("imagenet")
     assert dataclasses.is_dataclass(preset_config("mnist-mlp").reference)
+
+
+@pytest.mark.parametrize("flat, message", [
+    (dict(optimizer="adam"), "optimizer must be one of sgd, heavy-ball, nesterov"),
+    (dict(momentum=0.9), "needs --optimizer heavy-ball or nesterov"),
+    (dict(optimizer="heavy-ball"), "needs a momentum 0 < beta < 1"),
+    (dict(optimizer="nesterov", momentum=1.0), "needs a momentum 0 < beta < 1"),
+    (dict(optimizer="heavy-ball", momentum=0.9, weight_decay=-1e-3), "weight_decay must be a finite number >= 0"),
+    (dict(optimizer="heavy-ball", momentum=float("nan")), "momentum must be a finite number >= 0"),
+    (dict(optimizer="heavy-ball", momentum="0.9"), "momentum must be a finite number >= 0"),
+])
+def test_an_optimizer_it_cannot_run_is_refused_before_anything_runs(flat, message):
+    with pytest.raises(InputError, match=message):
+        ValidationConfig.from_flat(**flat).check(1000)
+
+
+def test_the_optimizer_round_trips_through_the_flat_names():
+    config = ValidationConfig.from_flat(optimizer="nesterov", momentum=0.9, weight_decay=1e-3)
+    assert config.ensemble.optimizer == "nesterov" and config.flat()["momentum"] == 0.9
+    assert ValidationConfig.from_flat(**config.flat()) == config

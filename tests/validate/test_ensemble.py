@@ -19,6 +19,22 @@ def test_vectorised_ensemble_reproduces_a_per_replica_loop():
         assert np.allclose(fast.variance, slow.variance, rtol=1e-10, atol=1e-16)
 
 
+def test_vectorised_momentum_reproduces_a_per_replica_loop():
+    from sgdfp.validate.optimizer import Optimizer
+
+    model, x, y = tiny()
+    theta = model.theta0
+    V = torch.linalg.qr(torch.randn(model.num_parameters, 5, dtype=torch.float64))[0]
+    for optimizer in (Optimizer("heavy-ball", 0.9, 0.01), Optimizer("nesterov", 0.5), Optimizer("sgd", 0, 0.1)):
+        fast = run_ensemble(model, theta, x, y, V, 0.1, 8, 6, 12, [0, 3, 12], seed=4, optimizer=optimizer)
+        slow = run_loop(model, theta, x, y, V, 0.1, 8, 6, 12, [0, 3, 12], seed=4, optimizer=optimizer)
+        assert np.allclose(fast.mean, slow.mean, rtol=1e-10, atol=1e-14), optimizer
+        assert np.allclose(fast.variance, slow.variance, rtol=1e-10, atol=1e-16), optimizer
+    plain = run_ensemble(model, theta, x, y, V, 0.1, 8, 6, 12, [12], seed=4)
+    heavy = run_ensemble(model, theta, x, y, V, 0.1, 8, 6, 12, [12], seed=4, optimizer=Optimizer("heavy-ball", 0.9))
+    assert not np.allclose(plain.variance, heavy.variance)  # the momentum is really applied
+
+
 def test_diverging_replicas_are_counted():
     dataset, loss = quadratic_problem(dim=3, samples=60)
     model = FlatModel(Linear(3), loss=loss)

@@ -19,7 +19,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import replace
 
-from sgdfp.cli.parser import bounded_int, finite_float, output_format, parameter_value
+from sgdfp.cli.parser import (
+    bounded_int,
+    momentum_value,
+    output_format,
+    parameter_value,
+    weight_decay_value,
+)
 from sgdfp.derive.mode.parameters import MODE_PARAMETERS, MOMENTUM, WEIGHT_DECAY
 
 __all__ = ["DEFAULT_STEPS", "SCALARS", "MOMENTUM_KEYS", "add_parser", "mode_report", "momentum_report", "scalars",
@@ -46,22 +52,6 @@ MOMENTUM_KEYS = ("optimizer", "momentum", "weight_decay", "effective_curvature",
                  "sgd_stationary_variance")
 
 
-def _momentum_value(value: str) -> float:
-    """A flag type: the momentum, a number in [0, 1)."""
-    number = finite_float(value)
-    if not 0 <= number < 1:
-        raise argparse.ArgumentTypeError(f"the momentum must satisfy 0 <= momentum < 1; got {value!r}")
-    return number
-
-
-def _weight_decay_value(value: str) -> float:
-    """A flag type: the weight decay, a number >= 0."""
-    number = finite_float(value)
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"the weight decay must satisfy weight_decay >= 0; got {value!r}")
-    return number
-
-
 def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``sgdfp mode``: one flag per mode parameter, ``--steps`` and the output format."""
     parser = commands.add_parser(
@@ -74,11 +64,11 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         parser.add_argument(parameter.flag, dest=parameter.keyword, type=parameter_value(parameter),
                             required=required, default=parameter.default, metavar=parameter.metavar,
                             help=f"{parameter.description}{default}")
-    parser.add_argument(MOMENTUM.flag, dest="momentum", type=_momentum_value, default=None, metavar=MOMENTUM.metavar,
+    parser.add_argument(MOMENTUM.flag, dest="momentum", type=momentum_value, default=None, metavar=MOMENTUM.metavar,
                         help=f"{MOMENTUM.description}: answer for the momentum optimiser (default: plain SGD)")
     parser.add_argument("--nesterov", action="store_true",
                         help="Nesterov momentum: the gradient at the look-ahead point y + β v")
-    parser.add_argument(WEIGHT_DECAY.flag, dest="weight_decay", type=_weight_decay_value, default=None,
+    parser.add_argument(WEIGHT_DECAY.flag, dest="weight_decay", type=weight_decay_value, default=None,
                         metavar=WEIGHT_DECAY.metavar, help=f"{WEIGHT_DECAY.description} (default 0)")
     parser.add_argument("--steps", type=bounded_int(0, 10**12), nargs="+", default=None, metavar="K",
                         help="steps at which to report mean and variance (default: "

@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Iterator
 
-from sgdfp.cli.parser import bounded_int, positive_float
+from sgdfp.cli.parser import bounded_int, momentum_value, positive_float, weight_decay_value
 
 __all__ = ["add_parser", "run", "show", "print_summary"]
 
@@ -48,6 +48,12 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--replicas", type=bounded_int(2, 10**6), metavar="R")
     parser.add_argument("--steps", type=bounded_int(1, 10**7), metavar="T")
     parser.add_argument("--sampling", choices=["with", "without"], help="minibatches with or without replacement")
+    parser.add_argument("--optimizer", choices=["sgd", "heavy-ball", "nesterov"], default=None,
+                        help="what the replicas run, from zero velocity (default sgd)")
+    parser.add_argument("--momentum", type=momentum_value, default=None, metavar="B",
+                        help="the momentum beta of heavy-ball or Nesterov, 0 < beta < 1")
+    parser.add_argument("--weight-decay", type=weight_decay_value, default=None, metavar="W",
+                        help="coupled L2 weight decay omega >= 0 towards the origin, as torch.optim.SGD's (default 0)")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     parser.add_argument("--seed", type=bounded_int(0, 2**31 - 1), default=0, metavar="S")
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory (must not exist)")
@@ -84,8 +90,11 @@ def _divergence(run_result, replicas: int) -> str:
 def print_summary(results, out: str) -> None:
     """The lines ``sgdfp validate`` prints about a finished run (:class:`~sgdfp.validate.results.ValidationResults`)."""
     reference = results.reference
+    from sgdfp.validate.config import ensemble_optimizer
+
     print(f"sgdfp validate {results.config.preset}: {results.model.parameters} parameters, "
-          f"{results.dataset.samples} samples, device {results.device}, {results.wall_seconds:.1f} s")
+          f"{results.dataset.samples} samples, {ensemble_optimizer(results.config.ensemble)}, device "
+          f"{results.device}, {results.wall_seconds:.1f} s")
     print(f"reference point: loss {show(reference.loss, '.4f')}, |grad L| {show(reference.grad_norm, '.2e')}")
     for run_result in results.runs:
         s = run_result.summary
@@ -100,7 +109,10 @@ def print_summary(results, out: str) -> None:
         print(f"eta = {run_result.lr}: log-corr top-48 {show(s.log_corr_top, '.3f')} (stationary formula "
               f"{show(s.stationary_log_corr_top, '.3f')}), all {show(s.log_corr_all, '.3f')}; median |log ratio| "
               f"top {show(s.median_abs_log_ratio_top, '.3f')}, all {show(s.median_abs_log_ratio_all, '.3f')} "
-              f"(Langevin {show(s.langevin_median_abs_log_ratio_all, '.3f')}; noise floor "
+              f"(Langevin {show(s.langevin_median_abs_log_ratio_all, '.3f')}"
+              + ("" if s.effective_sgd_median_abs_log_ratio_all is None else
+                 f", SGD at eta/(1 - beta) {show(s.effective_sgd_median_abs_log_ratio_all, '.3f')}")
+              + f"; noise floor "
               f"{show(s.noise_floor_abs_log_ratio, '.3f')}); outside 95 % interval "
               f"{_percent(s.fraction_outside_interval, '.1f')} %; diverged replicas {s.diverged_replicas}")
         print(f"   growth exponents: confined {show(s.confined_growth_exponent)}, diffusive "
@@ -130,7 +142,8 @@ def run(args: argparse.Namespace) -> None:
 
     config = preset_config(args.preset, quick=args.quick, lr=args.lr, batch_size=args.batch_size,
                            replicas=args.replicas, steps=args.steps, sampling=args.sampling, device=args.device,
-                           seed=args.seed)
+                           seed=args.seed, optimizer=args.optimizer, momentum=args.momentum,
+                           weight_decay=args.weight_decay)
     progress = not args.quiet and not args.json and sys.stderr.isatty()
     if args.distributed:
         from sgdfp.validate.distributed import sharded

@@ -1,6 +1,8 @@
 """``sgdfp validate``: the flags, the checks made before anything runs, and the summary printed from the typed
 results, where an undefined metric (``None``) prints as ``-``."""
 
+import json
+
 import pytest
 
 from sgdfp.cli import main
@@ -47,7 +49,7 @@ def test_the_summary_prints_every_metric_and_a_dash_where_undefined(capsys):
                          regime_counts_beyond_local={"confined": 1, "diffusive": 0})
     print_summary(_results(summary, typed.Scaling(exponent=0.98, interval=[0.9, 1.06], points=[])), "out")
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "sgdfp validate digits-mlp: 610 parameters, 1797 samples, device cpu, 12.3 s"
+    assert lines[0] == "sgdfp validate digits-mlp: 610 parameters, 1797 samples, SGD, device cpu, 12.3 s"
     assert lines[1] == "reference point: loss 0.2500, |grad L| -"
     assert lines[2] == "eta = 0.05: 2 of 128 replicas diverged; the moments are over the 126 replicas left"
     assert lines[3].startswith("eta = 0.05: log-corr top-48 0.932 (stationary formula -), all 0.999; ")
@@ -87,12 +89,32 @@ def test_an_existing_output_directory_is_refused_before_anything_runs(tmp_path, 
     (["--preset", "digits-mlp", "--lr", "0"], "--lr: expected a positive number"),
     (["--preset", "digits-mlp", "--sampling", "both"], "invalid choice: 'both'"),
     (["--preset", "digits-mlp", "--device", "tpu"], "invalid choice: 'tpu'"),
+    (["--preset", "digits-mlp", "--optimizer", "adam"], "invalid choice: 'adam'"),
+    (["--preset", "digits-mlp", "--optimizer", "heavy-ball", "--momentum", "1"], "0 <= momentum < 1"),
+    (["--preset", "digits-mlp", "--weight-decay", "-0.1"], "weight_decay >= 0"),
+    (["--preset", "digits-mlp", "--momentum", "0.9"], "needs --optimizer heavy-ball or nesterov"),
+    (["--preset", "digits-mlp", "--optimizer", "nesterov"], "needs a momentum 0 < beta < 1 (--momentum)"),
 ])
 def test_validate_flag_mistakes_exit_2_with_one_line(tmp_path, capsys, argv, message):
     assert main(["validate", *argv, "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_momentum_run_prints_its_optimizer_and_the_sgd_rule_of_thumb(tmp_path, capsys):
+    out = tmp_path / "hb"
+    assert main(["validate", "--preset", "digits-mlp", "--quick", "--replicas", "8", "--steps", "10", "--device",
+                 "cpu", "--optimizer", "nesterov", "--momentum", "0.9", "--weight-decay", "1e-3", "--lr", "0.005",
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "nesterov momentum 0.9, weight decay 0.001" in printed and "SGD at eta/(1 - beta)" in printed
+    stored = json.loads((out / "results.json").read_text())
+    assert stored["config"]["ensemble"] | {"optimizer": "nesterov", "momentum": 0.9, "weight_decay": 0.001} == \
+        stored["config"]["ensemble"]
+    run = stored["runs"][0]
+    assert len(run["effective_sgd_variance"]) == len(run["steps"])
+    assert run["summary"]["effective_sgd_median_abs_log_ratio_all"] is not None
 
 
 def test_the_presets_are_listed_in_the_help(capsys):
