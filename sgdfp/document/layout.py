@@ -169,6 +169,8 @@ class Printer:
         big = max(sums, key=lambda a: width(self.tex(a)))
         rest = sp.Mul(*[a for a in expr.args if a is not big])
         prefix = "-" if rest == -1 else "" if rest == 1 else self.tex(rest)
+        if isinstance(rest, sp.Add):  # the other factor is a sum too: it needs its own parentheses
+            prefix = rf"\left({prefix}\right)"
         inner = self.sum(self.terms(big), budget - INDENT)
         return wrap(prefix, r"\Bigl(", inner, r"\Bigr)", budget)
 

@@ -18,13 +18,16 @@ SECTIONS = [
     "Regimes and thresholds",
     "Diffusion coefficient of a flat mode",
     "Stationary density",
+    "Momentum and weight decay",
 ]
 # The equations the derivations issue asked for, by label.
 REQUIRED = ["sgd-update", "gradient-noise", "master-equation", "kramers-moyal", "jump-moments-1", "jump-moments-2",
             "discrete-fokker-planck", "langevin-step", "step-difference", "flow-difference", "modified-equation",
             "quadratic-update", "quadratic-second-moment", "mode-update", "moment-recursion", "mode-mean",
             "mode-variance", "mode-stationary-variance", "stability-threshold", "regimes", "diffusion-coefficient",
-            "stationary-density"]
+            "stationary-density", "momentum-update", "momentum-jump-moments", "momentum-stability",
+            "momentum-stationary-variance", "momentum-langevin-difference", "momentum-diffusion",
+            "momentum-weight-decay"]
 ENVIRONMENT = re.compile(r"\\begin\{((?:equation|align|multline|gather|eqnarray)\*?)\}(.*?)\\end\{\1\}", re.DOTALL)
 
 

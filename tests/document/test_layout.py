@@ -44,6 +44,16 @@ def test_a_product_with_a_long_sum_keeps_its_prefactor_outside_big_brackets():
     assert all(width(text) <= 30.0 + 2 for _, text in lines)
 
 
+def test_a_product_of_two_long_sums_parenthesises_both():
+    """(x_1 + ... ) (y_1 + ...): printed without the first pair of parentheses it would read x_1 + ... + x_n y_1 ..."""
+    x, y = sp.symbols("x_1:16"), sp.symbols("y_1:31")
+    expr = sp.Mul(sp.Add(*x), sp.Add(*y), evaluate=False)
+    text = " ".join(t for _, t in Printer().lines(expr, 40.0))
+    assert text.startswith(r"\left(x_{1} +") and r"\right) \Bigl(" in text and text.endswith(r"\Bigr)")
+    # one pair of each: the smaller sum in \left( \right), the larger broken inside \Bigl( \Bigr)
+    assert text.count(r"\left(") == 1 and text.count(r"\Bigl(") == 1
+
+
 def test_a_long_conjunction_breaks_at_its_wedges():
     conditions = [sp.Symbol(f"c_{i}") > i for i in range(1, 16)]
     lines = Printer().lines(sp.And(*conditions), 30.0)
