@@ -36,6 +36,7 @@ __all__ = ["pow_dd0", "pow_dd1", "pow_dd2", "pow_dd3", "exp_dd0", "exp_dd1", "ex
 _GAUSS_X, _GAUSS_W = np.polynomial.legendre.leggauss(12)
 _GAUSS_X, _GAUSS_W = (_GAUSS_X + 1) / 2, _GAUSS_W / 2  # on [0, 1]
 CANCELLATION_LIMIT = 10.0  # at most one digit lost per level of the recursion
+POINT_BUDGET = 2**20  # quadrature points held at once (8 MiB a temporary): bounded memory for any number of modes
 
 
 def _quiet(kernel):
@@ -127,28 +128,36 @@ def _simplex_rule(m: int):
 _RULES: dict = {}
 
 
-def _hermite_genocchi(backend, derivative, nodes, mask):
-    """f[x_0, ..., x_m] = integral of f^(m) over the simplex, for the entries in ``mask``."""
+def _hermite_genocchi(backend, derivative, nodes, parameter, mask):
+    """f[x_0, ..., x_m] = integral of f^(m) over the simplex, for the entries in ``mask``, a chunk of entries at a
+    time: the rule has 12^m points per entry, so at most :data:`POINT_BUDGET` points are held at once."""
+    xp = backend.xp
     m = len(nodes) - 1
     points_np, weights_np = _simplex_rule(m)
     selected = [n[mask] for n in nodes]
+    chosen = parameter[mask]
     T, W = backend.asarrays(points_np, weights_np, like=selected[0] if backend.owns(selected[0]) else None)
-    x0 = selected[0][..., None]
-    points = x0 + sum(T[:, i] * (selected[i + 1][..., None] - x0) for i in range(m))
-    return (derivative(points, mask, m) * W).sum(-1)
+    chunk = max(1, POINT_BUDGET // len(weights_np))
+    parts = []
+    for start in range(0, int(selected[0].shape[0]), chunk):
+        part = [n[start:start + chunk] for n in selected]
+        x0 = part[0][..., None]
+        points = x0 + sum(T[:, i] * (part[i + 1][..., None] - x0) for i in range(m))
+        parts.append((derivative(points, chosen[start:start + chunk][..., None], m) * W).sum(-1))
+    return parts[0] if len(parts) == 1 else xp.concatenate(parts)
 
 
-def _divided_difference(backend, first, derivative, nodes):
+def _divided_difference(backend, first, derivative, nodes, parameter):
     """f[nodes] for 3 or 4 nodes: the recursion on sorted nodes, or the simplex integral where the
-    recursion would lose more than one digit to cancellation."""
+    recursion would lose more than one digit to cancellation (``parameter``: the k or t of f, broadcast)."""
     xp = backend.xp
     nodes = list(backend.broadcast(*nodes))
     ordered = backend.sort(xp.stack(nodes, -1), axis=-1)
     nodes = [ordered[..., i] for i in range(ordered.shape[-1])]
     if len(nodes) == 2:
         return first(nodes[1], nodes[0])
-    left = _divided_difference(backend, first, derivative, nodes[1:])
-    right = _divided_difference(backend, first, derivative, nodes[:-1])
+    left = _divided_difference(backend, first, derivative, nodes[1:], parameter)
+    right = _divided_difference(backend, first, derivative, nodes[:-1], parameter)
     spread = nodes[-1] - nodes[0]
     safe_spread = xp.where(spread == 0, xp.ones_like(spread), spread)
     direct = (left - right) / safe_spread
@@ -158,7 +167,7 @@ def _divided_difference(backend, first, derivative, nodes):
     out = xp.where(cancelling, xp.zeros_like(direct), direct)
     if bool(cancelling.any()):
         out = backend.copy(out)
-        out[cancelling] = _hermite_genocchi(backend, derivative, nodes, cancelling)
+        out[cancelling] = _hermite_genocchi(backend, derivative, nodes, parameter, cancelling)
     return out
 
 
@@ -173,11 +182,10 @@ def _pow_dd(k, *offsets):
     backend = backend_of(k, *offsets)
     k, *offsets = backend.broadcast(k, *offsets)
 
-    def derivative(points_u, mask, m):
-        kk = k[mask][..., None]
+    def derivative(points_u, kk, m):
         return _falling(kk, m) * pow_dd0(kk - m, points_u)
 
-    return _divided_difference(backend, lambda hi, lo: pow_dd1(k, hi, lo), derivative, offsets)
+    return _divided_difference(backend, lambda hi, lo: pow_dd1(k, hi, lo), derivative, offsets, k)
 
 
 @_quiet
@@ -225,11 +233,10 @@ def _exp_dd(t, *nodes):
     xp = backend.xp
     t, *nodes = backend.broadcast(t, *nodes)
 
-    def derivative(points, mask, m):
-        tt = t[mask][..., None]
+    def derivative(points, tt, m):
         return tt**m * xp.exp(tt * points)
 
-    return _divided_difference(backend, lambda hi, lo: exp_dd1(t, hi, lo), derivative, nodes)
+    return _divided_difference(backend, lambda hi, lo: exp_dd1(t, hi, lo), derivative, nodes, t)
 
 
 @_quiet
