@@ -141,6 +141,7 @@ DERIVE = {
     "sgdfp.derive.MomentumMode.regime": entry(lambda c: call(100), on=lambda c: c.momentum_mode),
     "sgdfp.derive.MomentumMode.diffusion_coefficient": entry(NO_ARGUMENTS, on=lambda c: c.momentum_mode),
     "sgdfp.derive.MomentumMode.crossover_steps": entry(NO_ARGUMENTS, on=lambda c: c.momentum_mode),
+    "sgdfp.derive.MomentumMode.langevin": entry(NO_ARGUMENTS, on=lambda c: c.momentum_mode),
     "sgdfp.derive.MomentumMode.equations": entry(NO_ARGUMENTS, on=lambda c: c.momentum_mode),
     "sgdfp.derive.MomentumMode.value_rows": entry(NO_ARGUMENTS, on=lambda c: c.momentum_mode),
     "sgdfp.derive.MomentumMode.latex": entry(NO_ARGUMENTS, on=lambda c: c.momentum_mode),

@@ -162,8 +162,9 @@ def momentum_report(curvature: float, grad_noise: float, lr: float, curvature_no
                     momentum: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0) -> dict:
     """:func:`mode_report`'s keys for the momentum optimiser, then :data:`MOMENTUM_KEYS`.
 
-    The continuous-time keys (``langevin_*``, ``sme2_*``, ``stationary_ratio``, ``langevin_only_stable``) are
-    ``None``: no continuous-time model of momentum is derived. ``sgd_stationary_variance`` is plain SGD's.
+    The ``langevin_*`` keys are the Langevin counterpart's (:meth:`MomentumMode.langevin`: the overdamped equation
+    at the effective learning rate eta / (1 - beta)), at the same steps; the ``sme2_*`` keys are ``None`` (no
+    modified equation of momentum is derived). ``sgd_stationary_variance`` is plain SGD's.
 
     Raises:
         ValueError: a parameter outside its range (see :class:`sgdfp.derive.mode.momentum.MomentumMode`).
@@ -178,8 +179,11 @@ def momentum_report(curvature: float, grad_noise: float, lr: float, curvature_no
     diffusion = mode.diffusion_coefficient()
     threshold = mode.stability_threshold() if mode.effective_curvature() > 0 else None
     none = [None] * len(steps)
+    langevin = mode.langevin()
     per_step = {"mean": [_number(mode.mean(k)) for k in steps], "variance": [_number(mode.variance(k)) for k in steps],
-                "langevin_mean": none, "langevin_variance": none, "sme2_variance": none}
+                "langevin_mean": [_number(langevin.mean(k)) for k in steps],
+                "langevin_variance": [_number(langevin.variance(k)) for k in steps], "sme2_variance": none}
+    discrete, continuous = _number(mode.stationary_variance()), _number(langevin.stationary_variance())
     report = {
         "parameters": {p.keyword: value for p, value in zip(MODE_PARAMETERS, given)},
         "regime": mode.regime(),
@@ -187,11 +191,11 @@ def momentum_report(curvature: float, grad_noise: float, lr: float, curvature_no
         "horizon": horizon,
         "contraction": _number(mode.contraction()),
         "stability_threshold": None if threshold is None else _number(threshold),
-        "langevin_only_stable": None,
-        "stationary_variance": _number(mode.stationary_variance()),
-        "langevin_stationary_variance": None,
+        "langevin_only_stable": bool(langevin.has_stationary_law()) and not bool(mode.has_stationary_law()),
+        "stationary_variance": discrete,
+        "langevin_stationary_variance": continuous,
         "sme2_stationary_variance": None,
-        "stationary_ratio": None,
+        "stationary_ratio": _number(discrete / continuous) if discrete is not None and continuous else None,
         "diffusion_coefficient": _number(diffusion.per_time),
         "diffusion_coefficient_per_step": _number(diffusion.per_step),
         "relaxation_steps": _number(mode.relaxation_steps()),

@@ -310,6 +310,19 @@ class MomentumMode:
         per_time = sp.factor(per_step / self.values[eta])
         return DiffusionCoefficient(per_time=self._number(per_time), per_step=self._number(per_step))
 
+    def langevin(self) -> Mode:
+        r"""The Langevin counterpart: the overdamped equation at the effective learning rate :math:`\eta/(1 -
+        \beta)` and curvature :math:`\lambda + \omega` (a :class:`~sgdfp.derive.Mode` under Langevin dynamics,
+        its "step" :math:`k` the time :math:`\eta k/(1 - \beta)`).
+
+        It is the chain's leading order for times beyond :math:`1/(1 - \beta)` steps, with the same
+        :math:`\mathcal D_\mathrm{eff}` per step; its stationary variance misses the exact one by
+        :math:`D\eta^2/(4(1 - \beta^2)) + O(\eta^3)` (heavy ball, at a critical point)."""
+        from sgdfp.derive.mode.dynamics import LANGEVIN
+
+        x = self.values
+        return Mode(x[lam] + x[omega], x[D], x[eta] / (1 - x[beta]), x[Gamma], x[gbar], x[rho], dynamics=LANGEVIN)
+
     def crossover_steps(self) -> sp.Expr:
         r""":math:`k_\times = \operatorname{Var}_\infty y / (2\mathcal D_\mathrm{eff})`: where the free diffusion
         :math:`2\mathcal D_\mathrm{eff}k` reaches the stationary variance (``oo`` without a stationary law).

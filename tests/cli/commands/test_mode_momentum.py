@@ -34,7 +34,11 @@ def test_json_keys_and_values_are_the_library_s(capsys, nesterov):
     assert report["variance"] == pytest.approx([float(mode.variance(10)), float(mode.variance(100))], rel=1e-14)
     assert report["diffusion_coefficient_per_step"] == pytest.approx(0.01 * 2 / (2 * 0.01), rel=1e-12)
     assert report["effective_curvature"] == pytest.approx(1.01)
-    assert report["langevin_stationary_variance"] is None and report["langevin_variance"] == [None, None]
+    # the Langevin counterpart at eta / (1 - beta) = 1 and curvature 1.01: eta D / (2 lambda - eta Gamma), typed
+    # here from the Ornstein-Uhlenbeck process with state-dependent noise, not taken from the code
+    assert report["langevin_stationary_variance"] == pytest.approx(1.0 * 2.0 / (2 * 1.01 - 1.0 * 0.5), rel=1e-12)
+    assert report["stationary_ratio"] == pytest.approx(report["stationary_variance"] / report["langevin_stationary_variance"])
+    assert report["sme2_variance"] == [None, None] and report["langevin_only_stable"] is False
 
 
 def test_a_flat_mode_with_weight_decay_saturates(capsys):
