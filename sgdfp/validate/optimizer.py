@@ -126,7 +126,8 @@ class Optimizer:
                 raise ValueError("a prediction with weight decay needs the reference point's projection")
             mean_grad = mean_grad + self.weight_decay * np.asarray(reference_projection, dtype=np.float64)
         params = dict(curvature_noise=stats.curvature_noise, mean_grad=mean_grad, cross=stats.cross)
-        # plain SGD with weight decay is SGD on the curvature lambda + omega: the same closed forms
+        # plain SGD with weight decay is SGD on the curvature lambda + omega: the same closed forms; the Langevin
+        # counterpart is MomentumMode.langevin()'s (curvature lambda + omega, learning rate eta / (1 - beta))
         effective_curvature = curvature + self.weight_decay
         effective_lr = lr * self.effective_lr_factor
         sgd = mode_functions("numpy")

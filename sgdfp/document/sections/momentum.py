@@ -62,7 +62,10 @@ $(y, v)$ like any other; its first two jump moments (heavy ball) are""")
             rows.append(Row(f"M^{{({n})}}_{{{''.join('yv'[i] for i in index)}}}", sp.factor(tensor[index])))
     b.equation("momentum-jump-moments", rows)
     b.text(r"""
-Its adjoint closes on $(1, \mathbb{E}y, \mathbb{E}v, \mathbb{E}y^2, \mathbb{E}yv, \mathbb{E}v^2)$. The
+The increment of $y$ does not vanish at $\eta = 0$ (the velocity carries $\beta v$), so the expansion is
+truncated by jump order, not in powers of $\eta$; for the first two moments of this linear map order 2 is
+exact ($(h, g)$ are drawn afresh each step). Its adjoint closes on
+$(1, \mathbb{E}y, \mathbb{E}v, \mathbb{E}y^2, \mathbb{E}yv, \mathbb{E}v^2)$. The
 second moments $(\mathbb{E}y^2, \mathbb{E}yv, \mathbb{E}v^2)$ move by a block that depends only on
 $a = \eta(\lambda + \omega)$, $\beta$ and $s = \eta^2\Gamma$ (heavy ball):""")
     b.equation("momentum-second-moments", [Row("B", sp.Matrix(second_moment_block(False)))])
