@@ -17,6 +17,7 @@ from sgdfp.derive.inputs import as_expr, refuse_text
 from sgdfp.derive.mode.mode import DiffusionCoefficient, Mode
 from sgdfp.derive.mode.momentum import (
     Momentum,
+    critical_stationary_covariance,
     flat_diffusion,
     reduced_curvature,
     reduced_noise,
@@ -254,6 +255,14 @@ class MomentumMode:
                 linear = sp.eye(5) - A[1:, 1:]
                 if self.numeric:
                     self._cache["fixed"] = sp.Matrix([1, *linear.LUsolve(A[1:, 0])])
+                elif self.values[gbar] == 0 and self.values[rho] == 0:
+                    # at a critical point the mean is 0 and the 3x3 Cramer solve is the fixed point: LU of the 5x5
+                    # in symbols, then cancelling, takes minutes
+                    x = self.values
+                    reduced = {reduced_curvature: x[eta] * (x[lam] + x[omega]), reduced_noise: x[eta] ** 2 * x[Gamma],
+                               beta: x[beta], D: x[D], eta: x[eta]}
+                    second = [sp.factor(e.xreplace(reduced)) for e in critical_stationary_covariance(self.nesterov)]
+                    self._cache["fixed"] = sp.Matrix([1, 0, 0, *second])
                 else:
                     solution = linear.LUsolve(A[1:, 0]).applyfunc(lambda e: sp.factor(sp.cancel(e)))
                     self._cache["fixed"] = sp.Matrix([1, *solution])

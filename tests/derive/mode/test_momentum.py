@@ -407,3 +407,21 @@ def test_the_langevin_counterpart_differs_at_order_eta_squared_as_printed():
         exact = float(MomentumMode(lam_, D_, eta_, G, momentum=b, weight_decay=w).stationary_variance())
         langevin = float(Mode(lam_ + w, D_, eta_ / (1 - b), G, dynamics=LANGEVIN).stationary_variance())
         assert (exact - langevin) / eta_**2 == pytest.approx(D_ / (4 * (1 - b**2)), rel=20 * eta_)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_a_symbolic_critical_mode_has_its_stationary_variance_in_a_second(nesterov):
+    """All symbols at a critical point: the 3x3 route (the general 5x5 solve took over ten minutes), equal at a
+    point to the numeric mode's exact 5x5 fixed point."""
+    import time
+
+    start = time.perf_counter()
+    symbolic = MomentumMode(lam, D, eta, Gamma, momentum=beta, nesterov=nesterov, weight_decay=omega)
+    covariance = symbolic.stationary_covariance()
+    assert time.perf_counter() - start < 30
+    point = {lam: sp.Rational(1, 2), D: 2, eta: sp.Rational(1, 10), Gamma: sp.Rational(3, 10), beta: sp.Rational(9, 10),
+             omega: sp.Rational(1, 100)}
+    numeric = MomentumMode(*[point[s] for s in (lam, D, eta, Gamma)], momentum=point[beta], nesterov=nesterov,
+                           weight_decay=point[omega]).stationary_covariance()
+    for i, j in ((0, 0), (0, 1), (1, 1)):
+        assert sp.simplify(covariance[i, j].subs(point) - numeric[i, j]) == 0
