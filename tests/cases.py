@@ -29,7 +29,8 @@ class ModeCase:
 
 MODE_CASES = (
     ModeCase("confined", 1.0, 2.0, 0.3, 0.5, 0.4, 0.2, 0.5, (1, 5, 20, 100)),
-    ModeCase("diffusive", 0.0, 1.0, 0.1, 0.3, 0.5, 0.1, 0.0, (10, 100, 300)),
+    # lambda = Gamma = 0 (so rho = 0): q = 1 exactly; with curvature noise a flat mode grows geometrically
+    ModeCase("diffusive", 0.0, 1.0, 0.1, 0.0, 0.5, 0.0, 0.0, (10, 100, 300)),
     ModeCase("unstable", 1.0, 1.0, 1.9, 0.5, 0.1, 0.0, 0.2, (1, 3, 6)),
     ModeCase("escaping", -0.5, 1.0, 0.2, 0.1, 0.0, 0.05, 0.1, (5, 15, 30)),
 )

@@ -148,6 +148,7 @@ DERIVE = {
     "sgdfp.derive.StationaryDensity": entry(lambda c: as_record(c.mode.stationary_density())),
     "sgdfp.derive.StationaryDensity.variance": entry(lambda c: call(False, 15),
                                                      on=lambda c: c.mode.stationary_density()),
+    "sgdfp.derive.StationaryDensity.normalisable": entry(lambda c: call(True), on=lambda c: c.mode.stationary_density()),
     "sgdfp.derive.Parameter": entry(lambda c: call("lr", "eta", "--lr", "ETA", r"\eta", "η", "learning rate",
                                                    "positive", 0.1, {"positive": True}),
                                     text=["keyword", "symbol_name", "flag", "metavar", "latex", "unicode",

@@ -11,8 +11,8 @@ Z = 5.0
 
 # one array of modes covering every regime: confined (with Gamma, gbar, rho), diffusive, unstable, escaping
 MODES = dict(curvature=np.array([1.0, 0.0, 1.0, -0.5]), grad_noise=np.array([2.0, 1.0, 1.0, 1.0]),
-             lr=np.array([0.3, 0.1, 1.9, 0.2]), curvature_noise=np.array([0.5, 0.3, 0.5, 0.1]),
-             mean_grad=np.array([0.4, 0.5, 0.1, 0.0]), cross=np.array([0.2, 0.1, 0.0, 0.05]))
+             lr=np.array([0.3, 0.1, 1.9, 0.2]), curvature_noise=np.array([0.5, 0.0, 0.5, 0.1]),
+             mean_grad=np.array([0.4, 0.5, 0.1, 0.0]), cross=np.array([0.2, 0.0, 0.0, 0.05]))
 START = dict(mean0=0.3, var0=0.02)
 
 

@@ -42,6 +42,24 @@ class StationaryDensity:
         for name in ("density", "tail_exponent", "langevin_density", "langevin_tail_exponent"):
             as_expr(getattr(self, name), name)
 
+    def normalisable(self, langevin: bool = False) -> sp.Basic:
+        r"""Whether the density has a finite mass, :math:`\alpha > 1` (``sympy.true``/``false`` for numbers, the
+        condition otherwise). For :math:`\lambda < 0` neither the truncated equation's solution
+        (:math:`\alpha < 0`: it grows) nor Langevin's (:math:`e^{+|\lambda| y^2/\ldots}`) is a law: a saddle
+        direction has no stationary law, whatever the formula says.
+
+        Raises:
+            TypeError: ``langevin`` not a bool.
+        """
+        if not isinstance(langevin, bool):
+            raise TypeError(f"langevin must be True or False; got {langevin!r}")
+        tail = self.langevin_tail_exponent if langevin else self.tail_exponent
+        if tail == sp.oo:
+            return sp.true
+        if tail == -sp.oo:
+            return sp.false
+        return sp.sympify(tail > 1)
+
     def variance(self, langevin: bool = False, dps: int = 30) -> float:
         """Variance by numerical quadrature (numeric parameters only); ``nan`` when infinite.
 

@@ -151,12 +151,13 @@ def _equation(name, group, lhs, derived, note="", relation="=", display="", name
 def _regime_rows(mode: Mode) -> list[Equation]:
     """The rule of :mod:`~sgdfp.derive.mode.regime` in terms of q (u = q - 1)."""
     q = contraction_symbol
-    notes = {"diffusive": "variance grows linearly: λ = 0, or too slow to settle within T steps",
+    notes = {"diffusive": "variance grows linearly: q = 1, or too slow to settle within T steps",
              "confined": "variance settles", "escaping": "a saddle direction",
-             "unstable": "variance grows geometrically although λ > 0"}
+             "unstable": "variance grows geometrically although λ ≥ 0 (edge of stability, or curvature noise)"}
     rows = []
     for name, condition in regime_conditions().items():
-        shown = condition if condition is sp.true else display_condition(condition.xreplace({growth: q - 1}))
+        shown = condition if condition is sp.true else \
+            display_condition(condition.xreplace({growth: q - 1}).subs(sp.Eq(q - 1, 0), sp.Eq(q, 1)))
         rows.append(Equation(f"regime-{name}", "regimes", rf"\text{{{name}}}", shown, r"\iff", notes[name],
                              condition, "regimes", substitutions={q: 1 + growth}))
     return sorted(rows, key=lambda e: list(regime_conditions()).index(e.name.removeprefix("regime-")))

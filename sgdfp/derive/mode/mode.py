@@ -293,7 +293,14 @@ class Mode:
         return DiffusionCoefficient(per_time=self._number(per_time), per_step=self._number(per_step))
 
     def stability_threshold(self) -> sp.Expr:
-        r"""The learning rate where :math:`q = 1`: :math:`\eta^* = 2\lambda/(\lambda^2 + \Gamma)` for SGD."""
+        r"""The learning rate where :math:`q = 1`: :math:`\eta^* = 2\lambda/(\lambda^2 + \Gamma)` for SGD.
+
+        The second moment contracts for :math:`0 < \eta < \eta^*` only where :math:`\lambda > 0`; a numeric mode
+        with :math:`\lambda \le 0` contracts at no learning rate and gets ``nan`` (a symbolic mode's formula
+        assumes :math:`\lambda > 0`)."""
+        curvature = self.values[lam]
+        if curvature.is_number and curvature <= 0:
+            return sp.nan
         rate = sp.Poly(sp.factor(self.dynamics.growth_rate()), eta)
         (root,) = [r for r in sp.roots(rate) if r != 0]
         return self._number(sp.factor(self.substitute(root)))
@@ -315,7 +322,9 @@ class Mode:
         With :math:`\bar g = \rho = 0` the density is
         :math:`\propto (D + (\lambda^2 + \Gamma)y^2)^{-1 - \lambda/(\eta(\lambda^2 + \Gamma))}`, a power
         law with tail exponent :math:`2 + 2\lambda/(\eta(\lambda^2 + \Gamma))`: its variance is finite
-        exactly when :math:`q < 1`, and then equals the exact stationary variance of the map.
+        exactly when :math:`q < 1`, and then equals the exact stationary variance of the map. For
+        :math:`\lambda < 0` neither it nor Langevin's is normalisable (``normalisable()`` says so): a saddle
+        direction has no stationary law.
 
         Args:
             variable: the SymPy Symbol of the returned densities (the mode coordinate ``y`` by default).

@@ -5,8 +5,10 @@ The rule is one SymPy ``Piecewise`` in the curvature :math:`\lambda`, the growth
 form that does not cancel) and the horizon :math:`T` (:math:`T = \infty` without one). Its pieces
 are tested in order and the first that holds wins:
 
-- ``"diffusive"``: :math:`\lambda = 0`, or :math:`|u| < 1/T` -- the variance neither settles nor runs
-  away within the horizon (its relaxation time :math:`1/|1 - q|` exceeds :math:`T`);
+- ``"diffusive"``: :math:`u = 0`, or :math:`|u| < 1/T` -- the variance neither settles nor runs away within
+  the horizon (its relaxation time :math:`1/|1 - q|` exceeds :math:`T`; at :math:`q = 1` exactly it grows
+  linearly, at every horizon). A flat mode with curvature noise (:math:`\lambda = 0`, :math:`\Gamma > 0`) has
+  :math:`u = \eta^2\Gamma > 0`: diffusive only while :math:`T < 1/u`, unstable beyond;
 - ``"confined"``: :math:`u < 0` (:math:`q < 1`: a stationary law);
 - ``"escaping"``: :math:`\lambda < 0` (a saddle direction);
 - ``"unstable"``: otherwise (:math:`\lambda > 0` and :math:`q \ge 1`: edge of stability, or curvature noise).
@@ -55,7 +57,7 @@ def regime_rule() -> sp.Piecewise:
     lam, horizon, growth = parameters.lam, parameters.horizon, _growth()
     code = {name: sp.Integer(i) for i, name in enumerate(REGIMES)}
     return sp.Piecewise(
-        (code["diffusive"], sp.Or(sp.Eq(lam, 0), sp.Abs(growth) < 1 / horizon)),
+        (code["diffusive"], sp.Or(sp.Eq(growth, 0), sp.Abs(growth) < 1 / horizon)),
         (code["confined"], growth < 0),
         (code["escaping"], lam < 0),
         (code["unstable"], True))
@@ -101,7 +103,7 @@ def diffusive_band(horizon_value) -> tuple[sp.Expr, sp.Expr]:
 
     growth, horizon = _growth(), parameters.horizon
     condition = regime_rule().args[0][1]
-    (bound,) = [c for c in sp.Or.make_args(condition) if c.has(growth)]
+    (bound,) = [c for c in sp.Or.make_args(condition) if c.has(horizon)]
     edges = sp.solve(sp.Eq(bound.lhs, bound.rhs), growth)
     low, high = sorted(edges, key=lambda e: float(e.subs(horizon, 2)))
     return 1 + low.subs(horizon, horizon_value), 1 + high.subs(horizon, horizon_value)

@@ -34,7 +34,7 @@ def _reference(lam, lr, gamma, D=1.0):
 
 def _exact_regime(lam, lr, gamma, horizon):
     q = (1 - Fraction(lr) * Fraction(lam)) ** 2 + Fraction(lr) ** 2 * Fraction(gamma)
-    if lam == 0 or (horizon is not None and horizon * abs(1 - q) < 1):
+    if q == 1 or (horizon is not None and horizon * abs(1 - q) < 1):  # linear growth, or too slow to tell
         return "diffusive"
     return "confined" if q < 1 else "escaping" if lam < 0 else "unstable"
 

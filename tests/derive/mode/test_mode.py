@@ -127,10 +127,29 @@ def test_tail_exponent_and_where_the_variance_stops_existing():
     assert math.isnan(unstable.stationary_density().variance())
 
 
+def test_a_saddle_direction_has_no_stationary_law_and_says_so():
+    """lambda < 0: the truncated equation's zero-flux solution grows like |y|^18 and Langevin's like e^{10 y^2}; both
+    are refused as laws (the quadrature would integrate a divergent function), and no learning rate is stable."""
+    import mpmath
+
+    mode = Mode(-1, 1, 0.1)
+    density = mode.stationary_density()
+    assert density.normalisable() is sp.false and density.normalisable(langevin=True) is sp.false
+    assert math.isnan(density.variance()) and math.isnan(density.variance(langevin=True))
+    y = density.variable
+    assert mpmath.quad(sp.lambdify(y, density.density, "mpmath"), [0, 10]) > 1e17  # an independent look: it grows
+    assert math.isnan(float(mode.stability_threshold()))
+    assert math.isnan(float(Mode(0, 1, 0.1, 1).stability_threshold()))  # flat: q = 1 + eta^2 Gamma at every eta
+    good = Mode(1, 1, 0.1, 0.2).stationary_density()
+    assert good.normalisable() is sp.true and good.normalisable(langevin=True) is sp.true
+    assert Mode(lam, D, eta, Gamma).stationary_density().normalisable() != sp.true  # a condition on the symbols
+
+
 def test_regimes_thresholds_and_the_langevin_only_region():
     assert Mode(1, 1, 1.99).regime() == "confined"
-    assert Mode(1, 1, 2.0).regime() == "unstable"
-    assert Mode(1, 1, 1.0, curvature_noise=1.0).regime() == "unstable"  # q = 0 + 1
+    assert Mode(1, 1, 2.0).regime() == "diffusive"  # q = 1 exactly: the variance grows linearly
+    assert Mode(1, 1, 1.0, curvature_noise=1.0).regime() == "diffusive"  # q = 0 + 1
+    assert Mode(1, 1, 1.0, curvature_noise=2.0).regime() == "unstable"
     assert Mode(-1, 1, 0.1).regime() == "escaping"
     assert Mode(0, 1, 0.1).regime() == "diffusive"
     slow = Mode(1e-4, 1, 0.1)

@@ -12,10 +12,12 @@ from sgdfp.numerics import mode_functions, regime_names
 
 
 def exact_regime(lam, lr, gamma, horizon):
-    """DESIGN.md's rule with q = (1 - eta lambda)^2 + eta^2 Gamma in exact fractions of the floats."""
+    """DESIGN.md's rule with q = (1 - eta lambda)^2 + eta^2 Gamma in exact fractions of the floats, read by the
+    growth of the variance: linear at q = 1 exactly (diffusive at every horizon, lambda = 0 or the edge of
+    stability), geometric for q > 1 (a flat mode with curvature noise too) unless the horizon is too short."""
     lam, lr, gamma = Fraction(lam), Fraction(lr), Fraction(gamma)
     q = (1 - lr * lam) ** 2 + lr**2 * gamma
-    if lam == 0 or (horizon is not None and horizon * abs(1 - q) < 1):
+    if q == 1 or (horizon is not None and horizon * abs(1 - q) < 1):
         return "diffusive"
     if q < 1:
         return "confined"
@@ -32,7 +34,9 @@ def test_mode_regime_is_exact_on_the_grid_edges_included():
     wrong = [(lam, lr, g, T) for lam, lr, g, T in GRID
              if Mode(lam, 1.0, lr, g).regime(horizon=T) != exact_regime(lam, lr, g, T)]
     assert not wrong, wrong[:5]
-    assert Mode(1.0, 1.0, 2.0).regime() == "unstable"  # q = 1 exactly at eta lambda = 2
+    assert Mode(1.0, 1.0, 2.0).regime() == "diffusive"  # q = 1 exactly at eta lambda = 2: linear growth
+    # a flat mode with curvature noise: q = 1 + eta^2 Gamma, geometric growth beyond 1/u = 100 steps
+    assert Mode(0.0, 1.0, 0.1, 1.0).regime() == "unstable" and Mode(0.0, 1.0, 0.1, 1.0).regime(horizon=50) == "diffusive"
     assert Mode(1e-9, 1.0, 1e-9).regime() == "confined"  # once called unstable: 1 - q rounded away
 
 
