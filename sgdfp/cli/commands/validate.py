@@ -96,6 +96,11 @@ def print_summary(results, out: str) -> None:
           f"{results.dataset.samples} samples, {ensemble_optimizer(results.config.ensemble)}, device "
           f"{results.device}, {results.wall_seconds:.1f} s")
     print(f"reference point: loss {show(reference.loss, '.4f')}, |grad L| {show(reference.grad_norm, '.2e')}")
+    if reference.polish.converged is False:  # the theory assumes a critical point the run did not reach
+        tolerance = results.config.reference.polish_tolerance
+        print(f"warning: the reference polish stopped after {reference.polish.steps} steps with |grad L| "
+              f"{show(reference.grad_norm, '.2e')} above its tolerance {show(tolerance, '.2e')}: the point is not as "
+              f"critical as asked (raise polish_max_steps or the tolerance)")
     for run_result in results.runs:
         s = run_result.summary
         replicas = results.config.ensemble.replicas

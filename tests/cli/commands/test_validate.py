@@ -71,6 +71,22 @@ def test_a_run_without_validity_check_or_scaling_says_nothing_of_them(capsys):
     assert "reference point: loss -, |grad L| -" in out and "None" not in out
 
 
+def test_a_polish_that_stopped_short_is_a_warning_line(capsys):
+    import dataclasses
+
+    results = _results(typed.RunSummary(), None)
+    results = dataclasses.replace(results, reference=typed.ReferenceResult(
+        loss=0.25, grad_norm=0.02, polish=typed.PolishResult(steps=20000, converged=False)),
+        config=ValidationConfig.from_flat(preset="digits-mlp", polish_tolerance=5e-3))
+    print_summary(results, "out")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2] == ("warning: the reference polish stopped after 20000 steps with |grad L| 2.00e-02 above its "
+                        "tolerance 5.00e-03: the point is not as critical as asked (raise polish_max_steps or the "
+                        "tolerance)")
+    print_summary(_results(typed.RunSummary(), None), "out")  # no polish asked: no warning
+    assert "warning" not in capsys.readouterr().out
+
+
 def test_an_undefined_scaling_exponent_is_a_dash(capsys):
     print_summary(_results(typed.RunSummary(), typed.Scaling(exponent=None, interval=None, points=[])), "out")
     assert "flat-mode diffusion coefficient ~ eta^- (95 % interval -)" in capsys.readouterr().out
