@@ -25,6 +25,7 @@ Langevin equation at that learning rate (the leading order of the heavy-ball cha
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,6 +38,19 @@ if TYPE_CHECKING:  # the step works on tensors; reading a configuration needs no
 __all__ = ["Optimizer", "Predictions", "OPTIMIZERS"]
 
 OPTIMIZERS = ("sgd", "heavy-ball", "nesterov")
+
+
+@cache
+def _effective_sgd():
+    """derive's :func:`~sgdfp.derive.mode.momentum.effective_sgd`, compiled: (curvature, lr) of (lambda, eta, beta,
+    omega)."""
+    from sgdfp.derive.mode.momentum import effective_sgd
+    from sgdfp.derive.mode.parameters import beta, lam, omega
+    from sgdfp.derive.symbols import eta
+    from sgdfp.numerics import compile
+
+    mapping = effective_sgd()
+    return compile([mapping[lam], mapping[eta]], (lam, eta, beta, omega))
 
 
 @dataclass(frozen=True)
@@ -86,11 +100,6 @@ class Optimizer:
     def nesterov(self) -> bool:
         return self.kind == "nesterov"
 
-    @property
-    def effective_lr_factor(self) -> float:
-        """:math:`1/(1 - \\beta)`: the effective learning rate over the learning rate."""
-        return 1.0 / (1.0 - self.momentum)
-
     def __str__(self) -> str:
         text = "SGD" if self.kind == "sgd" else f"{self.kind} momentum {self.momentum:g}"
         return text + (f", weight decay {self.weight_decay:g}" if self.weight_decay else "")
@@ -126,10 +135,9 @@ class Optimizer:
                 raise ValueError("a prediction with weight decay needs the reference point's projection")
             mean_grad = mean_grad + self.weight_decay * np.asarray(reference_projection, dtype=np.float64)
         params = dict(curvature_noise=stats.curvature_noise, mean_grad=mean_grad, cross=stats.cross)
-        # plain SGD with weight decay is SGD on the curvature lambda + omega: the same closed forms; the Langevin
-        # counterpart is MomentumMode.langevin()'s (curvature lambda + omega, learning rate eta / (1 - beta))
-        effective_curvature = curvature + self.weight_decay
-        effective_lr = lr * self.effective_lr_factor
+        # the plain-SGD mode of derive's effective_sgd(): with beta = 0 exactly SGD with weight decay, otherwise the
+        # rule of thumb and the Langevin counterpart's parameters
+        effective_curvature, effective_lr = _effective_sgd()(curvature, lr, self.momentum, self.weight_decay)
         sgd = mode_functions("numpy")
         langevin = mode_functions("numpy", LANGEVIN).variance(effective_curvature, noise, effective_lr, k, **params)
         if not self.has_velocity:

@@ -49,7 +49,7 @@ from sgdfp.derive.update import DiscreteUpdate
 
 __all__ = ["Momentum", "momentum_update", "momentum_matrix", "centred_matrix", "moment_basis", "centred_basis",
            "second_moment_block", "second_moment_polynomial", "stability_conditions", "critical_stationary_covariance",
-           "flat_diffusion", "reduced_curvature", "reduced_noise", "reduced_root"]
+           "flat_diffusion", "effective_sgd", "reduced_curvature", "reduced_noise", "reduced_root"]
 
 
 #: The reduced parameters the second-moment map depends on: a = eta (lambda + omega), s = eta^2 Gamma, and
@@ -240,6 +240,15 @@ def flat_diffusion(nesterov: bool = False) -> sp.Expr:
     (left,) = (block - sp.eye(3)).T.nullspace()
     left = left / left[0]
     return sp.factor(sp.simplify((left.T * constant)[0] / 2))
+
+
+def effective_sgd() -> dict[sp.Symbol, sp.Expr]:
+    r"""The plain-SGD mode a momentum mode is compared with: curvature :math:`\lambda + \omega` and learning rate
+    :math:`\eta/(1 - \beta)` (``{lam: ..., eta: ...}``). It is the rule of thumb "momentum is SGD with a larger
+    step", the parameters of the Langevin counterpart
+    (:meth:`~sgdfp.derive.mode.momentum_mode.MomentumMode.langevin`), and at :math:`\beta = 0` exactly plain SGD
+    with weight decay."""
+    return {lam: lam + omega, eta: eta / (1 - beta)}
 
 
 def _check_flag(nesterov) -> bool:

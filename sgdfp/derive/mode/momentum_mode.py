@@ -18,6 +18,7 @@ from sgdfp.derive.mode.mode import DiffusionCoefficient, Mode
 from sgdfp.derive.mode.momentum import (
     Momentum,
     critical_stationary_covariance,
+    effective_sgd,
     flat_diffusion,
     reduced_curvature,
     reduced_noise,
@@ -102,7 +103,7 @@ class MomentumMode:
 
     def effective_curvature(self) -> sp.Expr:
         r""":math:`\lambda + \omega`, the curvature the optimiser sees (the regime rule reads it)."""
-        return self._number(self.values[lam] + self.values[omega])
+        return self._number(self.substitute(effective_sgd()[lam]))
 
     # ------------------------------------------------------------------ moments
     def moment_recursion(self) -> sp.ImmutableMatrix:
@@ -321,8 +322,8 @@ class MomentumMode:
 
     def langevin(self) -> Mode:
         r"""The Langevin counterpart: the overdamped equation at the effective learning rate :math:`\eta/(1 -
-        \beta)` and curvature :math:`\lambda + \omega` (a :class:`~sgdfp.derive.Mode` under Langevin dynamics,
-        its "step" :math:`k` the time :math:`\eta k/(1 - \beta)`).
+        \beta)` and curvature :math:`\lambda + \omega` (:func:`effective_sgd`; a :class:`~sgdfp.derive.Mode` under
+        Langevin dynamics, its "step" :math:`k` the time :math:`\eta k/(1 - \beta)`).
 
         It is the chain's leading order for times beyond :math:`1/(1 - \beta)` steps, with the same
         :math:`\mathcal D_\mathrm{eff}` per step; its stationary variance misses the exact one by
@@ -330,7 +331,8 @@ class MomentumMode:
         from sgdfp.derive.mode.dynamics import LANGEVIN
 
         x = self.values
-        return Mode(x[lam] + x[omega], x[D], x[eta] / (1 - x[beta]), x[Gamma], x[gbar], x[rho], dynamics=LANGEVIN)
+        effective = {s: self.substitute(e) for s, e in effective_sgd().items()}
+        return Mode(effective[lam], x[D], effective[eta], x[Gamma], x[gbar], x[rho], dynamics=LANGEVIN)
 
     def crossover_steps(self) -> sp.Expr:
         r""":math:`k_\times = \operatorname{Var}_\infty y / (2\mathcal D_\mathrm{eff})`: where the free diffusion
