@@ -20,18 +20,9 @@ from sgdfp.document.gather import Derived
 __all__ = ["write_momentum"]
 
 
-def _in_parameters(expr: sp.Expr) -> sp.Expr:
-    """A formula in the reduced parameters (a, s) written in the mode's: a = eta (lambda + omega), s = eta^2 Gamma."""
-    from sgdfp.derive.mode.momentum import reduced_curvature, reduced_noise
-    from sgdfp.derive.mode.parameters import Gamma, lam, omega
-    from sgdfp.derive.symbols import eta
-
-    return expr.xreplace({reduced_curvature: eta * (lam + omega), reduced_noise: eta**2 * Gamma})
-
-
 def write_momentum(b: DocumentBuilder, derived: Derived) -> None:
     """Section 12: momentum and weight decay, for one mode."""
-    from sgdfp.derive import LANGEVIN, Mode
+    from sgdfp.derive import MomentumMode
     from sgdfp.derive.mode.momentum import (
         critical_stationary_covariance,
         flat_diffusion,
@@ -77,8 +68,8 @@ second moments contract, $q < 1$, exactly when all of""")
     b.text(r"""
 are positive. For heavy ball only $J_1$ binds ($J_3 > 0$ for every $\beta < 1$), and the threshold learning
 rate, the root of $J_1$ in $\eta$, is""")
-    threshold = _heavy_ball_threshold()
-    b.equation("momentum-threshold", [Row(r"\eta^*", threshold)])
+    heavy_mode = MomentumMode(lam, D, eta, Gamma, momentum=beta, weight_decay=omega)
+    b.equation("momentum-threshold", [Row(r"\eta^*", heavy_mode.stability_threshold())])
     b.text(r"""
 For Nesterov momentum the other conditions can bind first (a complex pair leaves the unit disc), and
 \texttt{sgdfp} finds the edge for numeric modes. At a critical point ($\bar g = \rho = 0$) the stationary variance, heavy ball and Nesterov, is""")
@@ -92,9 +83,8 @@ For Nesterov momentum the other conditions can bind first (a complex pair leaves
 The Langevin counterpart is the overdamped equation at the effective learning rate $\eta/(1 - \beta)$
 and curvature $\lambda + \omega$; it agrees at leading order in $\eta$ and the difference from the exact
 map's stationary variance is""")
-    langevin = Mode(lam + omega, D, eta / (1 - beta), Gamma, dynamics=LANGEVIN).stationary_variance()
-    exact = _in_parameters(heavy_variance)
-    difference = sp.factor(sp.series(exact - langevin, eta, 0, 3).removeO())
+    langevin = heavy_mode.langevin().stationary_variance()
+    difference = sp.factor(sp.series(heavy_mode.stationary_variance() - langevin, eta, 0, 3).removeO())
     b.equation("momentum-langevin-difference", [
         Row(r"\operatorname{Var}_\infty y - \operatorname{Var}^{\mathrm{Langevin}}_\infty y",
             difference, "=", r"+ O(\eta^3)\quad\text{(heavy ball)}")])
@@ -106,20 +96,8 @@ eigenvalue 1, its diffusion coefficient per step is, heavy ball and Nesterov ali
     b.text(r"""
 $1/(1 - \beta)^2$ times SGD's, so per unit time $\eta k$ it stays proportional to $\eta$. Weight decay confines
 the flat mode: its variance stops growing after about $k_\times$ steps, at""")
-    flat_variance = _in_parameters(heavy_variance).subs({lam: 0, Gamma: 0})
-    crossover = sp.factor(flat_variance / (2 * per_step))
+    flat = MomentumMode(0, D, eta, 0, momentum=beta, weight_decay=omega)
     b.equation("momentum-weight-decay", [Row(r"\operatorname{Var}_\infty y\big|_{\lambda = \Gamma = 0}",
-                                             sp.factor(flat_variance)),
-                                         Row(r"k_\times", crossover)])
+                                             sp.factor(flat.stationary_variance())),
+                                         Row(r"k_\times", sp.factor(flat.crossover_steps()))])
 
-
-def _heavy_ball_threshold() -> sp.Expr:
-    """The root in eta of the binding Jury condition J_1 (heavy ball)."""
-    from sgdfp.derive.mode.momentum import stability_conditions
-    from sgdfp.derive.symbols import eta
-
-    condition = _in_parameters(stability_conditions(False)[0])
-    roots = [r for r in sp.solve(sp.factor(condition), eta) if r != 0]
-    if len(roots) != 1:
-        raise AssertionError(f"the heavy-ball threshold is not one root: {roots}")  # a derivation bug
-    return sp.factor(roots[0])
