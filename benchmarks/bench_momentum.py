@@ -30,9 +30,10 @@ def _best(function, repeats=3) -> float:
     return best
 
 
-def _fresh_process(code: str) -> float:
+def _fresh_process(argv) -> float:
+    """Wall seconds of a command in a fresh process (import, derivation and compilation included)."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    subprocess.run(argv, check=True, capture_output=True)
     return time.perf_counter() - start
 
 
@@ -50,13 +51,13 @@ def theory(modes: int) -> dict:
     heavy.variance(curvature[:2], noise[:2], 0.005, k, momentum=0.9, **{n: v[:2] for n, v in optional.items()})
     t_sgd = _best(lambda: sgd.variance(curvature, noise, 0.05, k, **optional))
     t_heavy = _best(lambda: heavy.variance(curvature, noise, 0.005, k, momentum=0.9, weight_decay=1e-3, **optional))
-    startup_sgd = _fresh_process("from sgdfp.numerics import mode_functions as f; "
-                                 "f('numpy').variance(0.5, 1.0, 0.1, 10, curvature_noise=0.1)")
-    startup_heavy = _fresh_process("from sgdfp.numerics import momentum_functions as f; "
-                                   "f('numpy').variance(0.5, 1.0, 0.1, 10, momentum=0.9, curvature_noise=0.1)")
+    startup_sgd = _fresh_process([sys.executable, "-c", "from sgdfp.numerics import mode_functions as f; "
+                                  "f('numpy').variance(0.5, 1.0, 0.1, 10, curvature_noise=0.1)"])
+    startup_heavy = _fresh_process([sys.executable, "-c", "from sgdfp.numerics import momentum_functions as f; "
+                                    "f('numpy').variance(0.5, 1.0, 0.1, 10, momentum=0.9, curvature_noise=0.1)"])
     cli = [sys.executable, "-m", "sgdfp", "mode", "--curvature", "0.5", "--grad-noise", "1", "--lr", "0.1", "--json"]
-    cli_sgd = min(_fresh_cli(cli) for _ in range(2))
-    cli_heavy = min(_fresh_cli(cli + ["--momentum", "0.9"]) for _ in range(2))
+    cli_sgd = min(_fresh_process(cli) for _ in range(2))
+    cli_heavy = min(_fresh_process(cli + ["--momentum", "0.9"]) for _ in range(2))
     out = {"modes": modes, "checkpoints": int(k.size), "sgd_cpu_s": t_sgd, "momentum_cpu_s": t_heavy,
            "momentum_over_sgd": t_heavy / t_sgd, "startup_sgd_s": startup_sgd, "startup_momentum_s": startup_heavy,
            "cli_mode_s": cli_sgd, "cli_mode_momentum_s": cli_heavy}
@@ -65,12 +66,6 @@ def theory(modes: int) -> dict:
     print(f"start-up in a fresh process: mode_functions {startup_sgd:.2f} s, momentum_functions {startup_heavy:.2f} s; "
           f"sgdfp mode {cli_sgd:.2f} s, sgdfp mode --momentum {cli_heavy:.2f} s")
     return out
-
-
-def _fresh_cli(argv) -> float:
-    start = time.perf_counter()
-    subprocess.run(argv, check=True, capture_output=True)
-    return time.perf_counter() - start
 
 
 def replicas(count: int, steps: int) -> dict:
