@@ -23,6 +23,17 @@ def _diffusion_function():
     return compile(Mode(lam, D, eta).diffusion_coefficient().per_time, [lam, D, eta])
 
 
+@cache
+def _momentum_diffusion_function(nesterov: bool):
+    r"""The same under momentum, :math:`\eta D/(2(1 - \beta)^2)`, derived by MomentumMode and compiled."""
+    from sgdfp.derive import MomentumMode, eta
+    from sgdfp.derive.mode.parameters import D, beta
+    from sgdfp.numerics import compile
+
+    per_time = MomentumMode(0, D, eta, momentum=beta, nesterov=nesterov).diffusion_coefficient().per_time
+    return compile(per_time, [D, eta, beta])
+
+
 def flat_mode_diffusion(runs: list[RunResult], curvature: np.ndarray, grad_noise: np.ndarray,
                         optimizer: Optimizer | None = None) -> None:
     r"""Fill each run's summary with the measured and predicted flat-mode diffusion coefficients (under momentum,
@@ -44,11 +55,7 @@ def flat_mode_diffusion(runs: list[RunResult], curvature: np.ndarray, grad_noise
         measured = np.array([np.polyfit(t, variance[late, i], 1)[0] / 2 for i in usable]) if usable \
             and late.sum() >= 2 else np.array([])
         if optimizer is not None and optimizer.has_velocity:
-            from sgdfp.numerics import momentum_functions
-
-            per_step = momentum_functions("numpy", optimizer.nesterov).diffusion_coefficient(
-                grad_noise[usable], run.lr, momentum=optimizer.momentum)
-            predicted = per_step / run.lr
+            predicted = _momentum_diffusion_function(optimizer.nesterov)(grad_noise[usable], run.lr, optimizer.momentum)
         else:
             predicted = _diffusion_function()(curvature[usable], grad_noise[usable], run.lr) if usable \
                 else np.array([])
