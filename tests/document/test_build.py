@@ -19,6 +19,7 @@ SECTIONS = [
     "Diffusion coefficient of a flat mode",
     "Stationary density",
     "Momentum and weight decay",
+    "The moving frame",
 ]
 # The equations the derivations issue asked for, by label.
 REQUIRED = ["sgd-update", "gradient-noise", "master-equation", "kramers-moyal", "jump-moments-1", "jump-moments-2",
@@ -27,7 +28,7 @@ REQUIRED = ["sgd-update", "gradient-noise", "master-equation", "kramers-moyal", 
             "mode-variance", "mode-stationary-variance", "stability-threshold", "regimes", "diffusion-coefficient",
             "stationary-density", "momentum-update", "momentum-jump-moments", "momentum-stability",
             "momentum-stationary-variance", "momentum-langevin-difference", "momentum-diffusion",
-            "momentum-weight-decay"]
+            "momentum-weight-decay", "frame-covariance-entries", "frame-covariance"]
 ENVIRONMENT = re.compile(r"\\begin\{((?:equation|align|multline|gather|eqnarray)\*?)\}(.*?)\\end\{\1\}", re.DOTALL)
 
 
