@@ -19,10 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from sgdfp.errors import check_instance
 from sgdfp.report.sources import Source
 from sgdfp.report.values import format_value, is_missing
 from sgdfp.validate.config import ensemble_optimizer
+from sgdfp.validate.null import null_directions
 from sgdfp.validate.results import REGIME_NAMES, TOP_MODES, RunResult, ValidationResults
 
 __all__ = ["Column", "Cell", "Row", "heading", "columns_of", "source_spans", "regime_breakdown", "summary_rows",
@@ -159,11 +162,12 @@ def _visible(rows: list[tuple[Row, bool]]) -> list[Row]:
 
 
 def regime_breakdown(results: ValidationResults, run: RunResult) -> dict[str, dict[str, Any]]:
-    """Per regime and over all modes (``"all"``), from the per-mode table of ``run``.
+    """Per regime and over all modes (``"all"``), from the per-mode table of ``run``, the null directions
+    (:func:`sgdfp.validate.compare.null_directions`) left out as in the run's summary.
 
     Returns:
-        regime -> ``count``, ``median_abs_log_ratio`` (discrete SGD theory), ``langevin_median_abs_log_ratio``
-        and ``fraction_outside`` (of the 95 % interval); the medians are over the modes whose ratio is
+        regime -> ``count``, ``median_abs_log_ratio`` (the headline prediction), ``langevin_median_abs_log_ratio``,
+        ``fixed_frame_median_abs_log_ratio`` and ``fraction_outside`` (of the 95 % interval); the medians are over the modes whose ratio is
         defined, ``None`` where there is none (and the fraction ``None`` for a regime without modes).
 
     Raises:
@@ -179,18 +183,24 @@ def regime_breakdown(results: ValidationResults, run: RunResult) -> dict[str, di
         defined = [abs(values[i]) for i in members if values[i] is not None and math.isfinite(values[i])]
         return float(statistics.median(defined)) if defined else None
 
+    record = results.statistics
+    null = null_directions([np.nan if v is None else v for v in record.grad_noise],
+                           [np.nan if v is None else v for v in record.curvature_noise])
+    fixed = table.fixed_frame_log_ratio if table.fixed_frame_log_ratio is not None else table.log_ratio
     out = {}
-    everything = list(range(len(run.regimes)))
+    everything = [i for i in range(len(run.regimes)) if not null[i]]
     for name in (*REGIMES, "all"):
         members = everything if name == "all" else [i for i in everything if run.regimes[i] == name]
         out[name] = {"count": len(members), "median_abs_log_ratio": median(table.log_ratio, members),
                      "langevin_median_abs_log_ratio": median(table.langevin_log_ratio, members),
+                     "fixed_frame_median_abs_log_ratio": median(fixed, members),
                      "fraction_outside": sum(bool(table.outside[i]) for i in members) / len(members)
                      if members else None}
     return out
 
 
 _REGIME_METRICS = (("count", "modes", "g"), ("median_abs_log_ratio", "median |log ratio|, SGD theory", "g"),
+                   ("fixed_frame_median_abs_log_ratio", "median |log ratio|, fixed frame", "g"),
                    ("langevin_median_abs_log_ratio", "median |log ratio|, Langevin", "g"),
                    ("fraction_outside", "outside the 95 % interval", "pct"))
 
@@ -281,16 +291,31 @@ def _summary_specs(diffusion_text: str) -> list[str | _Spec]:
         ("steps", "steps", "horizon T", lambda c: c.results.config.ensemble.steps, "g", False, True),
         ("modes", "modes", "Hessian eigen-directions", lambda c: c.results.modes, "g", False, True),
         "Discrete SGD theory against measurement (final step)",
+        summary("prediction", "g", True, "prediction", "moving frame: the covariance along the mean path; "
+                "fixed frame: the per-mode theory at the reference point", True),
         summary("log_corr_top", "r", True, f"log-correlation, {top}", "modes of largest |λ|", True),
         summary("log_corr_all", "r", True, "log-correlation, all", always=True),
         summary("stationary_log_corr_top", "r", False, "log-correlation, stationary formula", f"{top}, Var∞ for Var_T"),
         summary("median_abs_log_ratio_top", "g", False, f"median |log ratio|, {top}", always=True),
         summary("median_abs_log_ratio_all", "g", True, "median |log ratio|, all", always=True),
+        summary("null_modes", "g", False, "null directions set aside", "no gradient or curvature noise: "
+                "their variance is rounding error"),
         summary("noise_floor_abs_log_ratio", "g", True, "noise floor", "a perfect prediction with R replicas", True),
         ("ratio_to_floor", "median all ÷ noise floor", "1: as good as R replicas can tell", _ratio_to_floor, "x",
          False, False),
         summary("fraction_outside_interval", "pct", True, "outside the 95 % interval",
                 "fraction of modes; 5 % expected", True),
+        "Fixed frame: the per-mode theory linearised once at the reference point",
+        summary("fixed_frame_median_abs_log_ratio_top", "g", False, f"median |log ratio|, {top}"),
+        summary("fixed_frame_median_abs_log_ratio_all", "g", True, "median |log ratio|, all"),
+        summary("fixed_frame_fraction_outside_interval", "pct", True, "outside the 95 % interval"),
+        summary("frame_gap_median_abs_log", "g", False, "moving vs fixed frame",
+                "median |log| of their ratio: how far the run left its reference point"),
+        summary("noise_change_median_abs_log", "g", False, "gradient noise change along the path",
+                "median |log D_end / D_ref|: what the fixed frame holds constant"),
+        summary("mean_error_over_spread", "g", False, "mean path error ÷ spread",
+                "measured minus predicted mean displacement, median over modes"),
+        summary("frame_refresh", "g", False, "refresh interval", "steps between the path's Hessians"),
         "Langevin (continuous-time) model",
         summary("langevin_median_abs_log_ratio_top", "g", False, f"median |log ratio|, {top}", always=True),
         summary("langevin_median_abs_log_ratio_all", "g", True, "median |log ratio|, all", always=True),
@@ -322,6 +347,7 @@ def _summary_specs(diffusion_text: str) -> list[str | _Spec]:
                 "median over modes, final step"),
         summary("ensemble_seconds", "s", False, "ensemble time", "SGD replicas at this η"),
         summary("validity_seconds", "s", False, "validity check time"),
+        summary("frame_seconds", "s", False, "moving frame time", "the mean path and its covariance at this η"),
         ("wall_seconds", "wall time", "whole run, all η", lambda c: c.results.wall_seconds, "s", True, True),
     ]
 

@@ -17,11 +17,12 @@ from typing import Any
 from sgdfp.errors import InputError
 
 __all__ = ["ReferenceConfig", "CurvatureConfig", "EnsembleConfig", "ValidationConfig", "FLAT_FIELDS", "DTYPES",
-           "SAMPLING", "EIGENSOLVERS", "ensemble_optimizer"]
+           "SAMPLING", "EIGENSOLVERS", "FRAME_MODES", "ensemble_optimizer"]
 
 DTYPES = ("float64", "float32")
 SAMPLING = ("with", "without")
 EIGENSOLVERS = ("auto", "dense", "lanczos")
+FRAME_MODES = ("auto", "on", "off")  # sgdfp.validate.moving_frame imports torch; the names live here
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,10 @@ class CurvatureConfig:
     ``eigensolver``: ``"dense"`` (the whole Hessian), ``"lanczos"`` (the ``modes`` largest and the ``modes`` most
     negative eigenpairs from Hessian--vector products, 16 each when ``modes`` is None), or ``"auto"`` (dense up to
     ``dense_limit`` parameters when ``modes`` is None, Lanczos otherwise).
+
+    ``moving_frame``: propagate the replicas' covariance along the mean path
+    (:mod:`~sgdfp.validate.moving_frame`) -- ``"auto"`` (when the dense Hessian fits: P <= ``dense_limit``), ``"on"``
+    or ``"off"``; ``frame_refresh``: steps between its refreshes of the path's Hessian and noise.
     """
 
     eigensolver: str = "auto"
@@ -49,6 +54,10 @@ class CurvatureConfig:
     dense_limit: int = 3000
     curvature_samples: int | None = None
     direction_chunk: int = 32
+    moving_frame: str = "auto"
+    # on mnist-mlp (500 steps) refreshing every 10, 25, 50 or 100 steps gives the same error (median |log ratio|
+    # 0.090-0.095, floor 0.085); 50 costs a fifth of 10 (benchmarks/bench_frame.py)
+    frame_refresh: int = 50
 
 
 @dataclass(frozen=True)
@@ -84,7 +93,8 @@ FLAT_FIELDS: dict[str, tuple[str | None, str]] = {
     "polish_max_steps": ("reference", "polish_max_steps"),
     "eigensolver": ("curvature", "eigensolver"), "modes": ("curvature", "modes"),
     "dense_limit": ("curvature", "dense_limit"), "curvature_samples": ("curvature", "curvature_samples"),
-    "direction_chunk": ("curvature", "direction_chunk"),
+    "direction_chunk": ("curvature", "direction_chunk"), "moving_frame": ("curvature", "moving_frame"),
+    "frame_refresh": ("curvature", "frame_refresh"),
 }
 
 
@@ -202,6 +212,9 @@ class ValidationConfig:
             _integer("curvature_samples", curvature.curvature_samples, 2)
         _integer("direction_chunk", curvature.direction_chunk, 1)
         _integer("dense_limit", curvature.dense_limit, 1)
+        if curvature.moving_frame not in FRAME_MODES:
+            raise InputError(f"moving_frame must be one of {', '.join(FRAME_MODES)}; got {curvature.moving_frame!r}")
+        _integer("frame_refresh", curvature.frame_refresh, 1)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -19,6 +19,7 @@ import numpy as np  # noqa: E402
 
 from sgdfp.numerics import mode_functions, regime_names  # noqa: E402
 from sgdfp.stats import chi2_interval  # noqa: E402
+from sgdfp.validate.null import null_directions  # noqa: E402
 from sgdfp.validate.results import ValidationResults  # noqa: E402
 
 FLAT_HORIZON_FACTOR = 10  # "truly flat": still diffusive over this many times the run's horizon
@@ -38,6 +39,13 @@ def _drawable(*arrays) -> bool:
     return any(np.any(np.isfinite(a) & (a > 0)) for a in arrays)
 
 
+def _fixed_frame(run) -> np.ndarray | None:
+    """The fixed-frame prediction ``(C, m)`` of a run whose headline is the moving frame (None otherwise)."""
+    if run.summary.prediction != "moving-frame" or run.fixed_frame_variance is None:
+        return None
+    return _array(run.fixed_frame_variance)
+
+
 def draw_figures(results: ValidationResults, directory: Path) -> list[Path]:
     """Draw the run's figures into ``directory``; a sweep gets one row (or panel) per learning rate."""
     directory = Path(directory)
@@ -47,6 +55,7 @@ def draw_figures(results: ValidationResults, directory: Path) -> list[Path]:
     grad_noise = _array(results.statistics.grad_noise)
     curvature_noise = np.nan_to_num(_array(results.statistics.curvature_noise))
     replicas = results.config.ensemble.replicas
+    null = null_directions(grad_noise, curvature_noise)
     preset = results.config.preset or results.model.class_name
     if not any(_drawable(_array(run.measured_variance)) for run in runs):
         return paths  # every run diverged: nothing to draw
@@ -58,6 +67,8 @@ def draw_figures(results: ValidationResults, directory: Path) -> list[Path]:
         measured = _array(run.measured_variance)[1:]
         predicted = _array(run.predicted_variance)[1:]
         langevin = _array(run.langevin_variance)[1:]
+        fixed = _fixed_frame(run)
+        fixed = None if fixed is None else fixed[1:]
         regimes = np.asarray(run.regimes)
         finite = np.all(np.isfinite(measured) & (measured > 0), axis=0)
         confined = [i for i in np.argsort(-np.abs(curvature)) if regimes[i] == "confined" and finite[i]][:3]
@@ -77,11 +88,16 @@ def draw_figures(results: ValidationResults, directory: Path) -> list[Path]:
                 axis.plot(steps, measured[:, i], "o", color=colour, ms=3, label=f"mode {i}, λ={curvature[i]:.3g}")
                 axis.plot(steps, predicted[:, i], "-", color=colour)
                 axis.plot(steps, langevin[:, i], "--", color=colour, alpha=0.7)
+                if fixed is not None:
+                    axis.plot(steps, fixed[:, i], ":", color=colour, alpha=0.9)
             axis.set(xscale="log", yscale="log" if chosen else "linear", xlabel="step k", ylabel="variance",
                      title=f"{title}, η = {run.lr:g}")
             if chosen:
                 axis.legend(fontsize=7)
-    fig.suptitle(f"{preset}: measured (dots, 95 % band), discrete SGD (solid), Langevin (dashed)", fontsize=9)
+    moving = any(_fixed_frame(run) is not None for run in runs)
+    fig.suptitle(f"{preset}: measured (dots, 95 % band), discrete SGD{' in the moving frame' if moving else ''} "
+                 f"(solid){', fixed frame at the reference point (dotted)' if moving else ''}, Langevin (dashed)",
+                 fontsize=9)
     fig.tight_layout()
     paths.append(directory / "variance_vs_step.png")
     fig.savefig(paths[-1], dpi=110)
@@ -97,6 +113,7 @@ def draw_figures(results: ValidationResults, directory: Path) -> list[Path]:
         measured = _array(run.measured_variance)[-1]
         predicted = _array(run.predicted_variance)[-1]
         langevin = _array(run.langevin_variance)[-1]
+        fixed = _fixed_frame(run)
         regimes = np.asarray(run.regimes)
         if not _drawable(measured):
             axis.set_title(f"η = {run.lr:g}: every replica diverged")
@@ -104,15 +121,21 @@ def draw_figures(results: ValidationResults, directory: Path) -> list[Path]:
             continue
         for name, colour in COLOURS.items():
             mask = (regimes == name) & np.isfinite(measured) & (measured > 0) & np.isfinite(predicted) & (predicted > 0)
+            mask &= ~null  # rounding error, 20 decades below the rest: set aside as in the summary
             if mask.any():
                 axis.scatter(predicted[mask], measured[mask], s=10, color=colour, label=f"{name} (discrete)")
                 axis.scatter(langevin[mask], measured[mask], s=10, facecolors="none", edgecolors=colour, alpha=0.5)
-        positive = measured[(measured > 0) & np.isfinite(measured)]
+                if fixed is not None:
+                    axis.scatter(fixed[-1][mask], measured[mask], s=9, marker="x", color="0.45", alpha=0.5,
+                                 linewidths=0.6)
+        positive = measured[(measured > 0) & np.isfinite(measured) & ~null]
         if positive.size:
             low, high = positive.min() / 2, positive.max() * 2
             axis.plot([low, high], [low, high], "k-", lw=0.8)
-        axis.set(xscale="log", yscale="log", xlabel="predicted variance (hollow: Langevin)",
-                 ylabel="measured variance", title=f"η = {run.lr:g}, final step {int(run.steps[-1])}")
+        axis.set(xscale="log", yscale="log", xlabel="predicted variance (hollow: Langevin"
+                 + ("; grey x: fixed frame)" if fixed is not None else ")"),
+                 ylabel="measured variance", title=f"η = {run.lr:g}, final step {int(run.steps[-1])}"
+                 + (f" ({int(null.sum())} null directions not drawn)" if null.any() else ""))
         if axis.get_legend_handles_labels()[0]:
             axis.legend(fontsize=7)
     fig.tight_layout()

@@ -27,7 +27,7 @@ from sgdfp.validate.typed_json import ResultError, from_json, to_json
 
 __all__ = ["FORMAT_VERSION", "RESULTS_FILE", "MODES_FILE", "MODE_COLUMNS", "ValidationResults", "RunResult",
            "RunSummary", "ModeTable", "StatisticsRecord", "ReferenceResult", "PolishResult", "DatasetInfo",
-           "ModelInfo", "Scaling", "StiffnessBin", "DivergenceRecord", "ResultError", "read_modes_csv",
+           "ModelInfo", "Scaling", "StiffnessBin", "RegimeSummary", "DivergenceRecord", "ResultError", "read_modes_csv",
            "TOP_MODES"]
 
 FORMAT_VERSION = 2
@@ -101,6 +101,24 @@ class StiffnessBin:
 
 
 @dataclass
+class RegimeSummary:
+    """The headline prediction against measurement for the modes of one regime (the fixed frame's beside it)."""
+
+    UNDEFINED: ClassVar[dict[str, str]] = {
+        "median_abs_log_ratio": "no mode of the regime with positive measured and predicted variances",
+        "fraction_outside_interval": "no mode of the regime with a measured variance",
+        "fixed_frame_median_abs_log_ratio": "no mode of the regime with positive measured and fixed-frame variances",
+    }
+
+    regime: str
+    modes: int
+    median_abs_log_ratio: float | None
+    fraction_outside_interval: float | None
+    fixed_frame_median_abs_log_ratio: float | None = None
+    undefined: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+@dataclass
 class RunSummary:
     """The metrics of one learning rate (the final checkpoint); keys of the ``--json`` contract among them."""
 
@@ -127,8 +145,20 @@ class RunSummary:
         "mean_displacement_over_spread": "no live replicas at the end",
         "fraction_outside_interval": "no mode with a measured variance (fewer than 2 live replicas at the end)",
         "noise_floor_abs_log_ratio": "fewer than 2 live replicas at the end",
+        "fixed_frame_median_abs_log_ratio_top": "no top mode has a positive measured and fixed-frame variance",
+        "fixed_frame_median_abs_log_ratio_all": "no mode has a positive measured and fixed-frame variance",
+        "fixed_frame_fraction_outside_interval": "no mode with a measured variance",
+        "mean_error_over_spread": "no moving frame (it predicts the mean path), or no live replicas at the end",
+        "frame_gap_median_abs_log": "no moving frame, or no mode with positive variances in both frames",
+        "frame_refresh": "no moving frame", "frame_seconds": "no moving frame",
+        "noise_change_median_abs_log": "no moving frame, or no mode with gradient noise at both ends of the path",
     }
 
+    #: the theory the headline metrics (median_abs_log_ratio_*, fraction_outside_interval, log_corr_*) compare with:
+    #: "moving-frame" (sgdfp.validate.moving_frame) or "fixed-frame" (the per-mode theory at the reference point)
+    prediction: str = "fixed-frame"
+    #: modes without noise (sgdfp.validate.compare.null_directions), left out of every metric below
+    null_modes: int = 0
     log_corr_top: float | None = None
     log_corr_all: float | None = None
     stationary_log_corr_top: float | None = None
@@ -146,6 +176,7 @@ class RunSummary:
     median_abs_log_ratio_stiff: float | None = None
     langevin_median_abs_log_ratio_stiff: float | None = None
     regime_counts: dict[str, int] = field(default_factory=dict)
+    by_regime: list[RegimeSummary] = field(default_factory=list)
     by_lr_curvature: list[StiffnessBin] = field(default_factory=list)
     validity_modes_checked: int = 0
     locally_valid_fraction: float | None = None
@@ -160,6 +191,16 @@ class RunSummary:
     flat_modes: int | None = None
     diffusion_coefficient_measured: float | None = None
     diffusion_coefficient_predicted: float | None = None
+    fixed_frame_median_abs_log_ratio_top: float | None = None
+    fixed_frame_median_abs_log_ratio_all: float | None = None
+    fixed_frame_fraction_outside_interval: float | None = None
+    mean_error_over_spread: float | None = None
+    frame_gap_median_abs_log: float | None = None
+    #: median over modes of |log(D at the path's last refresh / D at the reference point)|: how much the gradient noise
+    #: the fixed frame assumes changed along the way (a validity diagnostic)
+    noise_change_median_abs_log: float | None = None
+    frame_refresh: int | None = None
+    frame_seconds: float | None = None
     undefined: dict[str, str] = field(default_factory=dict, compare=False)
 
     def get(self, key: str, default=None):
@@ -176,6 +217,7 @@ class ModeTable:
         "langevin_log_ratio": "null for a mode without noise (measured and predicted variance both zero)",
         "growth_exponent": "null for a mode whose variance was not measured in the second half",
         "validity_error": "null for a mode the validity diagnostic did not measure (no gradient noise)",
+        "fixed_frame_log_ratio": "null for a mode without noise (measured and predicted variance both zero)",
         "lower": "null where the measured variance is undefined", "upper": "null where the measured variance is undefined",
     }
 
@@ -186,6 +228,8 @@ class ModeTable:
     log_ratio: list[float | None]
     langevin_log_ratio: list[float | None]
     validity_error: list[float | None]
+    #: log(measured / fixed-frame prediction); the same as log_ratio when the fixed frame is the headline prediction
+    fixed_frame_log_ratio: list[float | None] | None = None
     undefined: dict[str, str] = field(default_factory=dict, compare=False)
 
 
@@ -213,6 +257,8 @@ class RunResult:
         "predicted_variance": "null where the prediction overflows",
         "langevin_variance": "null where the prediction overflows",
         "effective_sgd_variance": "null where the prediction overflows; the whole field for plain SGD",
+        "fixed_frame_variance": "null where the prediction overflows",
+        "predicted_mean": "the whole field without a moving frame", "measured_mean": "null where no replica was live",
     }
 
     lr: float
@@ -228,6 +274,11 @@ class RunResult:
     divergence: DivergenceRecord | None = None
     #: momentum runs: the SGD theory at the effective learning rate eta / (1 - beta), at the checkpoints
     effective_sgd_variance: list[list[float | None]] | None = None
+    #: the per-mode theory at the reference point (the headline prediction too when there is no moving frame)
+    fixed_frame_variance: list[list[float | None]] | None = None
+    #: the mean displacement from the reference point: measured, and predicted by the moving frame
+    measured_mean: list[list[float | None]] | None = None
+    predicted_mean: list[list[float | None]] | None = None
     undefined: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -353,6 +404,9 @@ def _upgrade_from_format_1(data: dict, file: str) -> dict:
     return data
 
 
+REQUIRED_ROWS = ("measured_variance", "predicted_variance", "langevin_variance")
+
+
 def _check_consistency(results: ValidationResults, file: str) -> None:
     modes = results.modes
     statistics = results.statistics
@@ -367,13 +421,14 @@ def _check_consistency(results: ValidationResults, file: str) -> None:
         columns = [("regimes", run.regimes), ("stationary_variance", run.stationary_variance)]
         columns += [(f"table.{key}", getattr(run.table, key)) for key in
                     ("lower", "upper", "outside", "growth_exponent", "log_ratio", "langevin_log_ratio",
-                     "validity_error")]
+                     "validity_error", "fixed_frame_log_ratio") if getattr(run.table, key) is not None]
         for name, values in columns:
             if len(values) != modes:
                 raise ResultError(f"'{file}': field '{where}.{name}' has {len(values)} entries for {modes} modes")
-        for name in ("measured_variance", "predicted_variance", "langevin_variance", "effective_sgd_variance"):
+        for name in ("measured_variance", "predicted_variance", "langevin_variance", "effective_sgd_variance",
+                     "fixed_frame_variance", "measured_mean", "predicted_mean"):
             rows = getattr(run, name)
-            if rows is None and name == "effective_sgd_variance":
+            if rows is None and name not in REQUIRED_ROWS:
                 continue
             if len(rows) != len(run.steps) or any(len(row) != modes for row in rows):
                 raise ResultError(f"'{file}': field '{where}.{name}' must have one row of {modes} values per "
@@ -396,7 +451,10 @@ def _check_consistency(results: ValidationResults, file: str) -> None:
 #: The columns of ``modes.csv``: one row per learning rate and mode, values at the final checkpoint.
 MODE_COLUMNS = ("lr", "mode", "curvature", "grad_noise", "curvature_noise", "mean_grad", "cross", "regime",
                 "measured_variance", "lower", "upper", "predicted_variance", "langevin_variance",
-                "stationary_variance", "log_ratio", "growth_exponent", "validity_error")
+                "stationary_variance", "log_ratio", "growth_exponent", "validity_error", "fixed_frame_variance",
+                "fixed_frame_log_ratio")
+#: Columns a ``modes.csv`` written before they existed lacks (read as empty).
+LATER_COLUMNS = ("fixed_frame_variance", "fixed_frame_log_ratio")
 
 
 def _cell(value) -> str:
@@ -415,12 +473,14 @@ def modes_csv(results: ValidationResults) -> str:
     s = results.statistics
     for run in results.runs:
         t = run.table
+        fixed = run.fixed_frame_variance[-1] if run.fixed_frame_variance is not None else run.predicted_variance[-1]
+        fixed_log_ratio = t.fixed_frame_log_ratio if t.fixed_frame_log_ratio is not None else t.log_ratio
         for i in range(results.modes):
             writer.writerow([_cell(v) for v in (
                 run.lr, i, s.curvature[i], s.grad_noise[i], s.curvature_noise[i], s.mean_grad[i], s.cross[i],
                 run.regimes[i], run.measured_variance[-1][i], t.lower[i], t.upper[i], run.predicted_variance[-1][i],
                 run.langevin_variance[-1][i], run.stationary_variance[i], t.log_ratio[i], t.growth_exponent[i],
-                t.validity_error[i])])
+                t.validity_error[i], fixed[i], fixed_log_ratio[i])])
     return buffer.getvalue()
 
 
@@ -436,13 +496,13 @@ def read_modes_csv(path: str | os.PathLike) -> list[dict[str, Any]]:
     rows = []
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
-        missing = [c for c in MODE_COLUMNS if c not in (reader.fieldnames or [])]
+        missing = [c for c in MODE_COLUMNS if c not in (reader.fieldnames or []) and c not in LATER_COLUMNS]
         if missing:
             raise ResultError(f"'{path}': missing column(s) {', '.join(missing)}")
         for line, row in enumerate(reader, start=2):
             parsed: dict[str, Any] = {}
             for column in MODE_COLUMNS:
-                cell = row[column]
+                cell = row.get(column) or ""
                 if column in text_columns:
                     parsed[column] = cell
                     continue

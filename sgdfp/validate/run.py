@@ -24,6 +24,8 @@ from sgdfp.validate.diffusion import diffusion_scaling, flat_mode_diffusion
 from sgdfp.validate.eigensolvers import get_eigensolver
 from sgdfp.validate.ensemble import DivergenceBounds, run_ensemble
 from sgdfp.validate.functional import FlatModel
+from sgdfp.validate.moving_frame import frame_applies, moving_frame
+from sgdfp.validate.null import null_directions
 from sgdfp.validate.presets import PRESETS, preset_config
 from sgdfp.validate.reference import reference_point
 from sgdfp.validate.results import (
@@ -99,6 +101,23 @@ def _explain_divergence(summary, ensemble, checkpoints) -> None:
             summary.undefined[field.name] = reason
 
 
+def _noise_change(end: np.ndarray, start: np.ndarray, null: np.ndarray) -> float | None:
+    """Median over the modes with noise of |log(D at the end of the mean path / D at the reference point)|."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        change = np.abs(np.log(end / start))[~null]
+    change = change[np.isfinite(change)]
+    return float(np.median(change)) if change.size else None
+
+
+def _with_moving_frame(curvature, parameters: int) -> bool:
+    """Whether the run predicts with the moving frame (``curvature.moving_frame``: auto, on, off)."""
+    fits = frame_applies(parameters, curvature.dense_limit)
+    if curvature.moving_frame == "on" and not fits:
+        raise InputError(f"the moving frame holds dense {parameters} x {parameters} Hessians, beyond dense_limit "
+                         f"{curvature.dense_limit}; raise --dense-limit to insist, or leave --moving-frame auto")
+    return curvature.moving_frame == "on" or curvature.moving_frame == "auto" and fits
+
+
 def run_validation(config: ValidationConfig, module: torch.nn.Module | None = None, dataset: Dataset | None = None,
                    loss=None, task: str | None = None, progress: bool = False, shard=None) -> ValidationResults:
     """Run the whole pipeline on a preset (``config.preset``) or on a user's ``module`` and ``dataset``.
@@ -158,10 +177,14 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
                                                               ensemble_config.checkpoints).astype(int)]))
     projection = (theta.detach().to(stats.eigenvectors.dtype) @ stats.eigenvectors).cpu().numpy() \
         if optimizer.weight_decay else None
+    with_frame = _with_moving_frame(curvature, model.num_parameters)
+    null = null_directions(stats.grad_noise, stats.curvature_noise)
     runs = []
     for index, lr in enumerate(ensemble_config.lr):
         theory = optimizer.predict(stats, lr, checkpoints, ensemble_config.steps, projection)
-        predicted = theory.variance
+        frame = moving_frame(model, theta, inputs, targets, stats, lr, checkpoints, curvature.frame_refresh,
+                             optimizer, progress) if with_frame else None
+        predicted = theory.variance if frame is None else frame.variance  # the most complete theory that applies
         bounds = divergence_bounds(reference.loss, predicted[-1])
         ensemble_start = time.perf_counter()
         ensemble = (run_ensemble if shard is None else shard.run_ensemble)(
@@ -177,7 +200,13 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
         effective = theory.effective_sgd
         summary, table = summarise(stats.curvature, lr, checkpoints[1:], ensemble.variance[1:], predicted[1:],
                                    langevin[1:], stationary, regimes, ensemble.live[1:], validity,
-                                   effective_sgd=None if effective is None else effective[1:])
+                                   effective_sgd=None if effective is None else effective[1:],
+                                   fixed_frame=None if frame is None else theory.variance[1:],
+                                   measured_mean=ensemble.mean[1:],
+                                   predicted_mean=None if frame is None else frame.mean[1:], null=null)
+        if frame is not None:
+            summary.frame_refresh, summary.frame_seconds = frame.refresh, frame.seconds
+            summary.noise_change_median_abs_log = _noise_change(frame.noise_end, stats.grad_noise, null)
         summary.diverged_replicas = int(ensemble.diverged)
         if ensemble.live[-1] < 2:  # the real reason every statistic is undefined
             _explain_divergence(summary, ensemble, checkpoints)
@@ -187,6 +216,8 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
                               measured_variance=ensemble.variance.tolist(), predicted_variance=predicted.tolist(),
                               langevin_variance=langevin.tolist(), stationary_variance=stationary.tolist(),
                               effective_sgd_variance=None if effective is None else effective.tolist(),
+                              fixed_frame_variance=theory.variance.tolist(), measured_mean=ensemble.mean.tolist(),
+                              predicted_mean=None if frame is None else frame.mean.tolist(),
                               regimes=regimes, table=table, live_replicas=ensemble.live.tolist(),
                               divergence=DivergenceRecord(bounds.loss, bounds.displacement, ensemble.diverged_by)))
     flat_mode_diffusion(runs, stats.curvature, stats.grad_noise, optimizer)

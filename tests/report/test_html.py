@@ -79,8 +79,11 @@ def test_regime_counts_in_the_page_add_up_to_the_modes(runs, tmp_path, page, res
     for i, (results, run) in enumerate(everything, start=1):
         modes = len(results["statistics"]["curvature"])
         counts = [cells[(f"c{i}", f"regime.{name}.count")][0] for name in regimes]
-        assert sum(counts) == modes == cells[(f"c{i}", "regime.all.count")][0]
-        assert counts == [run["regimes"].count(name) for name in regimes]
+        # the null directions (no noise) are set aside in the page as in the run's summary
+        null = run["summary"]["null_modes"]
+        assert sum(counts) + null == modes and sum(counts) == cells[(f"c{i}", "regime.all.count")][0]
+        assert counts == [run["summary"]["regime_counts"][name] for name in regimes]
+        assert sum(run["regimes"].count(name) for name in regimes) == modes
 
 
 def test_the_theory_shows_every_equation_of_the_catalogue_with_its_latex(runs, tmp_path, page):

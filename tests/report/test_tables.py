@@ -9,6 +9,7 @@ import pytest
 from sgdfp.report import regime_breakdown
 from sgdfp.report.sources import Source, load_sources
 from sgdfp.report.tables import REGIMES, Row, columns_of, heading, source_spans, stiffness_rows, summary_rows
+from sgdfp.validate.null import null_directions
 from sgdfp.validate.results import read_modes_csv
 
 
@@ -19,14 +20,18 @@ def test_regime_breakdown_agrees_with_the_summary_and_the_per_mode_file(runs):
         for run in source.results.runs:
             breakdown = regime_breakdown(source.results, run)
             counts = [breakdown[name]["count"] for name in REGIMES]
-            assert sum(counts) == source.results.modes == breakdown["all"]["count"]
+            kept = source.results.modes - run.summary.null_modes  # null directions set aside in both
+            assert sum(counts) == kept == breakdown["all"]["count"]
             assert counts == [run.summary.regime_counts.get(name, 0) for name in REGIMES]
-            mine = [r for r in rows if r["lr"] == run.lr]
+            # from the file: the rows with gradient or curvature noise (every mode of these runs but the nulls)
+            null = null_directions([r["grad_noise"] or 0.0 for r in rows if r["lr"] == run.lr],
+                                   [r["curvature_noise"] or 0.0 for r in rows if r["lr"] == run.lr])
+            mine = [r for r, is_null in zip((r for r in rows if r["lr"] == run.lr), null) if not is_null]
             assert counts == [sum(r["regime"] == name for r in mine) for name in REGIMES]
             # the per-regime fractions outside the interval recombine to the summary's (computed by compare.py)
             total = sum(breakdown[n]["fraction_outside"] * breakdown[n]["count"]
                         for n in REGIMES if breakdown[n]["count"])
-            assert total / source.results.modes == pytest.approx(run.summary.fraction_outside_interval)
+            assert total / kept == pytest.approx(run.summary.fraction_outside_interval)
             assert breakdown["all"]["median_abs_log_ratio"] == pytest.approx(run.summary.median_abs_log_ratio_all)
             assert breakdown["all"]["langevin_median_abs_log_ratio"] == pytest.approx(
                 run.summary.langevin_median_abs_log_ratio_all)
@@ -81,6 +86,7 @@ def test_stiffness_rows_from_the_typed_bins(runs):
     bins = source.results.runs[0].summary.by_lr_curvature
     assert bins, "the pipeline records the breakdown by eta * lambda"
     statistics = source.results.statistics
+    null = null_directions(statistics.grad_noise, statistics.curvature_noise)
     for entry in bins:  # each bin's row counts the modes whose eta * lambda lies in it (and whose errors are defined)
         low, high = (-math.inf if entry.lr_curvature[0] is None else entry.lr_curvature[0],
                      math.inf if entry.lr_curvature[1] is None else entry.lr_curvature[1])
@@ -91,7 +97,8 @@ def test_stiffness_rows_from_the_typed_bins(runs):
         for column in columns:
             table = column.run.table
             expected = sum(low <= column.run.lr * lam < high and table.log_ratio[i] is not None
-                           and table.langevin_log_ratio[i] is not None for i, lam in enumerate(statistics.curvature))
+                           and table.langevin_log_ratio[i] is not None and not null[i]
+                           for i, lam in enumerate(statistics.curvature))
             assert row.values[column.id] == expected
 
 

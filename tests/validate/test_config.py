@@ -69,3 +69,13 @@ def test_the_optimizer_round_trips_through_the_flat_names():
     config = ValidationConfig.from_flat(optimizer="nesterov", momentum=0.9, weight_decay=1e-3)
     assert config.ensemble.optimizer == "nesterov" and config.flat()["momentum"] == 0.9
     assert ValidationConfig.from_flat(**config.flat()) == config
+
+
+def test_moving_frame_settings_are_checked_before_anything_runs():
+    for flat, message in (({"moving_frame": "sometimes"}, "moving_frame must be one of auto, on, off"),
+                          ({"frame_refresh": 0}, "frame_refresh must be an integer"),
+                          ({"frame_refresh": 2.5}, "frame_refresh must be an integer")):
+        with pytest.raises(InputError, match=message):
+            ValidationConfig.from_flat(**flat).check(100)
+    config = ValidationConfig.from_flat(moving_frame="off", frame_refresh=7)
+    assert config.curvature.moving_frame == "off" and config.flat()["frame_refresh"] == 7

@@ -55,6 +55,28 @@ def test_modes_csv_has_one_row_per_lr_and_mode_and_empty_cells_for_undefined(res
     assert rows[4]["curvature"] == pytest.approx(results.statistics.curvature[1], rel=1e-15)
 
 
+def test_modes_csv_written_before_the_fixed_frame_columns_is_read(results, tmp_path):
+    results.write(tmp_path)
+    lines = (tmp_path / "modes.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    keep = [i for i, name in enumerate(header) if not name.startswith("fixed_frame")]
+    old = "\n".join(",".join(line.split(",")[i] for i in keep) for line in lines) + "\n"
+    (tmp_path / "modes.csv").write_text(old)
+    rows = read_modes_csv(tmp_path / "modes.csv")
+    assert rows[0]["fixed_frame_variance"] is None and rows[0]["curvature"] is not None
+
+
+def test_the_moving_frame_is_the_headline_with_the_fixed_frame_beside_it(results):
+    """A quadratic model (P = 3): the frame applies; both theories are exact there but for the gradient noise the
+    frame holds between refreshes while the mean moves (0.3 % here)."""
+    for run in results.runs:
+        summary = run.summary
+        assert summary.prediction == "moving-frame" and summary.frame_refresh == 50
+        assert summary.fixed_frame_median_abs_log_ratio_all is not None
+        assert summary.frame_gap_median_abs_log < 0.01
+        assert [r.regime for r in summary.by_regime] and sum(r.modes for r in summary.by_regime) == 3
+
+
 def _edited(results, tmp_path, edit):
     results.write(tmp_path)
     data = json.loads((tmp_path / "results.json").read_text())
@@ -72,6 +94,9 @@ def _edited(results, tmp_path, edit):
     (lambda d: d["statistics"].update(curvature=[1.0]), "statistics.grad_noise", "entries for 1 modes"),
     (lambda d: d["runs"][0].update(regimes=["confined", "sideways", "confined"]), "runs[0].regimes", "sideways"),
     (lambda d: d.pop("device"), "device", "missing field"),
+    (lambda d: d["runs"][0]["summary"]["by_regime"][0].update(modes="many"), "runs[0].summary.by_regime[0].modes",
+     "an integer"),
+    (lambda d: d["runs"][0].update(fixed_frame_variance=[[1.0]]), "runs[0].fixed_frame_variance", "one row of 3"),
     (lambda d: d.update(format_version=99), "format version 99", "newer"),
 ])
 def test_malformed_fields_give_one_line_naming_file_and_field(results, tmp_path, edit, field, expected):

@@ -54,6 +54,11 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
                         help="the momentum beta of heavy-ball or Nesterov, 0 < beta < 1")
     parser.add_argument("--weight-decay", type=weight_decay_value, default=None, metavar="W",
                         help="coupled L2 weight decay omega >= 0 towards the origin, as torch.optim.SGD's (default 0)")
+    parser.add_argument("--moving-frame", choices=["auto", "on", "off"], default=None,
+                        help="predict with the covariance propagated along the mean path (auto: when the dense "
+                             "Hessian fits; off: the per-mode theory at the reference point only)")
+    parser.add_argument("--frame-refresh", type=bounded_int(1, 10**7), default=None, metavar="M",
+                        help="steps between the moving frame's refreshes of the path's Hessian and noise (default 50)")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     parser.add_argument("--seed", type=bounded_int(0, 2**31 - 1), default=0, metavar="S")
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory (must not exist)")
@@ -74,6 +79,10 @@ def show(value: float | None, spec: str = ".3g") -> str:
 
 def _percent(fraction: float | None, spec: str) -> str:
     return show(None if fraction is None else 100 * fraction, spec)
+
+
+def _over(value: float | None, floor: float | None) -> float | None:
+    return None if value is None or not floor else value / floor
 
 
 def _divergence(run_result, replicas: int) -> str:
@@ -120,6 +129,16 @@ def print_summary(results, out: str) -> None:
               + f"; noise floor "
               f"{show(s.noise_floor_abs_log_ratio, '.3f')}); outside 95 % interval "
               f"{_percent(s.fraction_outside_interval, '.1f')} %; diverged replicas {s.diverged_replicas}")
+        if s.prediction == "moving-frame":
+            print(f"   moving frame (refreshed every {s.frame_refresh} steps, {show(s.frame_seconds, '.1f')} s): mean "
+                  f"path off by {show(s.mean_error_over_spread, '.2f')} of the spread; fixed frame at the reference "
+                  f"point: median |log ratio| {show(s.fixed_frame_median_abs_log_ratio_all, '.3f')}, outside "
+                  f"{_percent(s.fixed_frame_fraction_outside_interval, '.1f')} %")
+        if s.by_regime:
+            print("   by regime (median |log ratio| over the noise floor, outside the interval): " + "; ".join(
+                f"{r.regime} {r.modes}: {show(_over(r.median_abs_log_ratio, s.noise_floor_abs_log_ratio), '.2f')}x, "
+                f"{_percent(r.fraction_outside_interval, '.0f')} %" for r in s.by_regime)
+                  + (f"; {s.null_modes} null directions (no noise) set aside" if s.null_modes else ""))
         print(f"   growth exponents: confined {show(s.confined_growth_exponent)}, diffusive "
               f"{show(s.diffusive_growth_exponent)}; regimes {s.regime_counts}")
         print("   by eta*lambda: " + "; ".join(
@@ -148,7 +167,8 @@ def run(args: argparse.Namespace) -> None:
     config = preset_config(args.preset, quick=args.quick, lr=args.lr, batch_size=args.batch_size,
                            replicas=args.replicas, steps=args.steps, sampling=args.sampling, device=args.device,
                            seed=args.seed, optimizer=args.optimizer, momentum=args.momentum,
-                           weight_decay=args.weight_decay)
+                           weight_decay=args.weight_decay, moving_frame=args.moving_frame,
+                           frame_refresh=args.frame_refresh)
     progress = not args.quiet and not args.json and sys.stderr.isatty()
     if args.distributed:
         from sgdfp.validate.distributed import sharded

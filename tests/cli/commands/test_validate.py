@@ -138,3 +138,18 @@ def test_the_presets_are_listed_in_the_help(capsys):
         main(["validate", "--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert all(name in out for name in PRESETS)
+
+
+def test_a_moving_frame_run_prints_both_frames_and_the_regimes(capsys):
+    summary = typed.RunSummary(prediction="moving-frame", median_abs_log_ratio_all=0.09, noise_floor_abs_log_ratio=0.085,
+                               fraction_outside_interval=0.05, fixed_frame_median_abs_log_ratio_all=0.194,
+                               fixed_frame_fraction_outside_interval=0.435, mean_error_over_spread=0.11,
+                               frame_refresh=50, frame_seconds=4.5, null_modes=9,
+                               by_regime=[typed.RegimeSummary("confined", 26, 0.17, 0.12),
+                                          typed.RegimeSummary("escaping", 7, None, None)])
+    print_summary(_results(summary, None), "out")
+    printed = capsys.readouterr().out
+    assert ("   moving frame (refreshed every 50 steps, 4.5 s): mean path off by 0.11 of the spread; fixed frame at "
+            "the reference point: median |log ratio| 0.194, outside 43.5 %") in printed
+    assert ("by regime (median |log ratio| over the noise floor, outside the interval): confined 26: 2.00x, 12 %; "
+            "escaping 7: -x, - %; 9 null directions (no noise) set aside") in printed
