@@ -63,6 +63,12 @@ class MovingFrame:
     seconds: float
     hessian_seconds: float
 
+    @property
+    def overflowed(self) -> bool:
+        """The linearised recursion blew up (the path's curvature beyond the step's stability edge, where the
+        replicas are held by the nonlinearity instead): no prediction to compare with."""
+        return not bool(np.isfinite(self.variance[-1]).all())
+
 
 def frame_applies(parameters: int, dense_limit: int) -> bool:
     """Whether the moving frame fits: it holds dense :math:`P \\times P` Hessians, as the dense eigensolver does."""

@@ -201,6 +201,8 @@ class RunSummary:
     noise_change_median_abs_log: float | None = None
     frame_refresh: int | None = None
     frame_seconds: float | None = None
+    #: the moving frame ran but its linearisation blew up (edge of stability): the fixed frame is the headline
+    frame_overflowed: bool = False
     undefined: dict[str, str] = field(default_factory=dict, compare=False)
 
     def get(self, key: str, default=None):

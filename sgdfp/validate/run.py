@@ -184,7 +184,10 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
         theory = optimizer.predict(stats, lr, checkpoints, ensemble_config.steps, projection)
         frame = moving_frame(model, theta, inputs, targets, stats, lr, checkpoints, curvature.frame_refresh,
                              optimizer, progress) if with_frame else None
-        predicted = theory.variance if frame is None else frame.variance  # the most complete theory that applies
+        overflowed = frame is not None and frame.overflowed
+        # the most complete theory that applies: the frame, unless its linearisation blew up
+        headline = frame if frame is not None and not overflowed else None
+        predicted = theory.variance if headline is None else headline.variance
         bounds = divergence_bounds(reference.loss, predicted[-1])
         ensemble_start = time.perf_counter()
         ensemble = (run_ensemble if shard is None else shard.run_ensemble)(
@@ -201,11 +204,12 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
         summary, table = summarise(stats.curvature, lr, checkpoints[1:], ensemble.variance[1:], predicted[1:],
                                    langevin[1:], stationary, regimes, ensemble.live[1:], validity,
                                    effective_sgd=None if effective is None else effective[1:],
-                                   fixed_frame=None if frame is None else theory.variance[1:],
+                                   fixed_frame=None if headline is None else theory.variance[1:],
                                    measured_mean=ensemble.mean[1:],
-                                   predicted_mean=None if frame is None else frame.mean[1:], null=null)
+                                   predicted_mean=None if headline is None else headline.mean[1:], null=null)
         if frame is not None:
-            summary.frame_refresh, summary.frame_seconds = frame.refresh, frame.seconds
+            summary.frame_refresh, summary.frame_seconds, summary.frame_overflowed = (frame.refresh, frame.seconds,
+                                                                                     overflowed)
             summary.noise_change_median_abs_log = _noise_change(frame.noise_end, stats.grad_noise, null)
         summary.diverged_replicas = int(ensemble.diverged)
         if ensemble.live[-1] < 2:  # the real reason every statistic is undefined
@@ -217,7 +221,7 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
                               langevin_variance=langevin.tolist(), stationary_variance=stationary.tolist(),
                               effective_sgd_variance=None if effective is None else effective.tolist(),
                               fixed_frame_variance=theory.variance.tolist(), measured_mean=ensemble.mean.tolist(),
-                              predicted_mean=None if frame is None else frame.mean.tolist(),
+                              predicted_mean=None if headline is None else headline.mean.tolist(),
                               regimes=regimes, table=table, live_replicas=ensemble.live.tolist(),
                               divergence=DivergenceRecord(bounds.loss, bounds.displacement, ensemble.diverged_by)))
     flat_mode_diffusion(runs, stats.curvature, stats.grad_noise, optimizer)

@@ -128,7 +128,7 @@ def test_an_unstable_run_overflows_to_inf_never_nan():
     model = FlatModel(Linear(3), loss=loss)
     stats = mode_statistics(model, model.theta0, dataset.inputs, dataset.targets, batch_size=4)
     frame = moving_frame(model, model.theta0, dataset.inputs, dataset.targets, stats, 50.0, [0, 10, 400], refresh=50)
-    assert not np.isnan(frame.variance).any() and np.isinf(frame.variance[-1]).all()
+    assert not np.isnan(frame.variance).any() and np.isinf(frame.variance[-1]).all() and frame.overflowed
 
 
 def test_bad_arguments_are_refused():

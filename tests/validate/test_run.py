@@ -214,3 +214,24 @@ def test_null_directions_are_counted_and_set_aside():
     assert len(table.log_ratio) == 3  # the table keeps every mode
     assert summarise(*args)[0].median_abs_log_ratio_all == pytest.approx(np.log(1.3))  # with it: the middle of 3
     assert summarise(*args)[0].regime_counts["diffusive"] == 1
+
+
+def test_a_frame_that_blew_up_leaves_the_headline_to_the_fixed_frame(monkeypatch):
+    """Where the path's curvature passes the stability edge the linearised covariance grows without bound while
+    the replicas do not (the nonlinearity holds them): the run says so and compares with the fixed frame."""
+    import dataclasses
+
+    from sgdfp.validate import run as pipeline
+
+    real = pipeline.moving_frame
+
+    def blown_up(*args, **kwargs):
+        frame = real(*args, **kwargs)
+        return dataclasses.replace(frame, variance=np.where(np.arange(len(frame.variance))[:, None] > 2, np.inf,
+                                                            frame.variance))
+    monkeypatch.setattr(pipeline, "moving_frame", blown_up)
+    dataset, loss = quadratic_problem(dim=3, samples=90)
+    config = _config(lr=[0.1], batch_size=4, replicas=8, steps=10, samples=90, checkpoints=4)
+    run = run_validation(config, module=Linear(3), dataset=dataset, loss=loss, task="classification").runs[0]
+    assert run.summary.frame_overflowed and run.summary.prediction == "fixed-frame"
+    assert run.predicted_variance == run.fixed_frame_variance and run.summary.median_abs_log_ratio_all is not None

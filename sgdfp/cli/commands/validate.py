@@ -129,6 +129,10 @@ def print_summary(results, out: str) -> None:
               + f"; noise floor "
               f"{show(s.noise_floor_abs_log_ratio, '.3f')}); outside 95 % interval "
               f"{_percent(s.fraction_outside_interval, '.1f')} %; diverged replicas {s.diverged_replicas}")
+        if s.frame_overflowed:
+            print("   warning: the moving frame's linearised covariance blew up along the mean path (its curvature "
+                  "beyond the stability edge 2/eta, where only the nonlinearity holds the replicas): the prediction "
+                  "is the fixed frame at the reference point")
         if s.prediction == "moving-frame":
             print(f"   moving frame (refreshed every {s.frame_refresh} steps, {show(s.frame_seconds, '.1f')} s): mean "
                   f"path off by {show(s.mean_error_over_spread, '.2f')} of the spread; fixed frame at the reference "
