@@ -45,8 +45,8 @@ def _stiffness_breakdown(stiffness, discrete_error, langevin_error) -> list[Stif
 
 
 def _outside(predicted, lower, upper, measured_at_end):
-    outside = measured_at_end & ((predicted < lower) | (predicted > upper))
-    return outside, float(np.mean(outside[measured_at_end])) if np.any(measured_at_end) else float("nan")
+    """Per mode: measured, and the prediction outside its interval."""
+    return measured_at_end & ((predicted < lower) | (predicted > upper))
 
 
 def _by_regime(regimes, error, outside, measured_at_end, fixed_error) -> list[RegimeSummary]:
@@ -76,7 +76,7 @@ def summarise(curvature, lr, steps, measured, predicted, langevin, stationary, r
     theory at the reference point, compared under its own keys (``fixed_frame_*``; without it they repeat the
     headline's), with ``predicted_mean`` the moving frame's mean displacement, compared with ``measured_mean``.
     ``effective_sgd`` (momentum runs): the SGD theory's variances at the effective learning rate, compared too.
-    ``null`` (per mode, :func:`null_directions`): modes counted (``null_modes``) and left out of every metric; the
+    ``null`` (per mode, :func:`~sgdfp.validate.null.null_directions`): modes counted (``null_modes``) and left out of every metric; the
     table has every mode.
 
     ``validity_error`` (per mode, NaN where not measured) is the |log| change of the predicted variance
@@ -93,8 +93,8 @@ def summarise(curvature, lr, steps, measured, predicted, langevin, stationary, r
     with np.errstate(invalid="ignore"):  # fewer than 2 live replicas: no interval (NaN), said in the summary
         lower, upper = chi2_interval(final_measured, max(live_at_end, 2)) if live_at_end >= 2 else \
             (np.full_like(final_measured, np.nan), np.full_like(final_measured, np.nan))
-    outside, _ = _outside(final_predicted, lower, upper, measured_at_end)
-    fixed_outside, _ = _outside(final_fixed, lower, upper, measured_at_end)
+    outside = _outside(final_predicted, lower, upper, measured_at_end)
+    fixed_outside = _outside(final_fixed, lower, upper, measured_at_end)
     exponents = growth_exponents(steps, measured)
     with np.errstate(divide="ignore", invalid="ignore"):  # a mode without noise: 0/0, left out as NaN
         log_ratio = np.log(final_measured / final_predicted)

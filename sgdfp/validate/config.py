@@ -45,8 +45,8 @@ class CurvatureConfig:
     ``dense_limit`` parameters when ``modes`` is None, Lanczos otherwise).
 
     ``moving_frame``: propagate the replicas' covariance along the mean path
-    (:mod:`~sgdfp.validate.moving_frame`) -- ``"auto"`` (when the dense Hessian fits: P <= ``dense_limit``), ``"on"``
-    or ``"off"``; ``frame_refresh``: steps between its refreshes of the path's Hessian and noise.
+    (:mod:`~sgdfp.validate.moving_frame`) -- ``"auto"`` (up to ``FRAME_AUTO_LIMIT`` = 1 500 parameters and
+    ``dense_limit``), ``"on"`` (up to ``dense_limit``) or ``"off"``; ``frame_refresh``: steps between its refreshes of the path's Hessian and noise.
     """
 
     eigensolver: str = "auto"

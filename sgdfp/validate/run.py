@@ -111,11 +111,11 @@ def _noise_change(end: np.ndarray, start: np.ndarray, null: np.ndarray) -> float
 
 def _with_moving_frame(curvature, parameters: int) -> bool:
     """Whether the run predicts with the moving frame (``curvature.moving_frame``: auto, on, off)."""
-    fits = frame_applies(parameters, curvature.dense_limit)
-    if curvature.moving_frame == "on" and not fits:
+    if curvature.moving_frame == "on" and not frame_applies(parameters, curvature.dense_limit, automatic=False):
         raise InputError(f"the moving frame holds dense {parameters} x {parameters} Hessians, beyond dense_limit "
                          f"{curvature.dense_limit}; raise --dense-limit to insist, or leave --moving-frame auto")
-    return curvature.moving_frame == "on" or curvature.moving_frame == "auto" and fits
+    return curvature.moving_frame == "on" or curvature.moving_frame == "auto" and frame_applies(
+        parameters, curvature.dense_limit)
 
 
 def run_validation(config: ValidationConfig, module: torch.nn.Module | None = None, dataset: Dataset | None = None,

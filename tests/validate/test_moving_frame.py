@@ -140,3 +140,11 @@ def test_bad_arguments_are_refused():
             moving_frame(model, model.theta0, dataset.inputs, dataset.targets, stats, 0.1, [0, 5], refresh=refresh)
     with pytest.raises(ValueError, match="checkpoints"):
         moving_frame(model, model.theta0, dataset.inputs, dataset.targets, stats, 0.1, [-1, 5], refresh=5)
+
+
+def test_automatic_choice_stops_where_its_cubic_cost_would_dominate():
+    from sgdfp.validate.moving_frame import FRAME_AUTO_LIMIT, frame_applies
+
+    assert frame_applies(386, 3000) and frame_applies(1072, 3000)  # the published models
+    assert not frame_applies(FRAME_AUTO_LIMIT + 1, 3000) and frame_applies(FRAME_AUTO_LIMIT + 1, 3000, automatic=False)
+    assert not frame_applies(500, 400) and not frame_applies(3001, 3000, automatic=False)

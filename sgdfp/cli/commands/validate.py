@@ -55,8 +55,8 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--weight-decay", type=weight_decay_value, default=None, metavar="W",
                         help="coupled L2 weight decay omega >= 0 towards the origin, as torch.optim.SGD's (default 0)")
     parser.add_argument("--moving-frame", choices=["auto", "on", "off"], default=None,
-                        help="predict with the covariance propagated along the mean path (auto: when the dense "
-                             "Hessian fits; off: the per-mode theory at the reference point only)")
+                        help="predict with the covariance propagated along the mean path (auto: up to 1 500 "
+                             "parameters; on: up to the dense limit; off: the per-mode theory at the reference point)")
     parser.add_argument("--frame-refresh", type=bounded_int(1, 10**7), default=None, metavar="M",
                         help="steps between the moving frame's refreshes of the path's Hessian and noise (default 50)")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
