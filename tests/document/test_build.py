@@ -18,6 +18,7 @@ SECTIONS = [
     "Regimes and thresholds",
     "Diffusion coefficient of a flat mode",
     "Stationary density",
+    "The exact map's tail and higher moments",
     "Momentum and weight decay",
     "The moving frame",
 ]

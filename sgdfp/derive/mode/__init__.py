@@ -12,6 +12,10 @@
 - :mod:`~sgdfp.derive.mode.regime` -- the regime rule, once;
 - :mod:`~sgdfp.derive.mode.mode` -- :class:`Mode`;
 - :mod:`~sgdfp.derive.mode.density` -- the truncated equation's stationary density;
+- :mod:`~sgdfp.derive.mode.exact_law` -- the exact map's law: Lyapunov exponent, almost-sure threshold, Kesten's
+  tail index, from a law of the curvature (:class:`CurvatureLaw`: Gaussian, discrete, a density; the exact
+  minibatch law :func:`minibatch_curvature_law`);
+- :mod:`~sgdfp.derive.mode.sample_cumulants` -- joint cumulants of the minibatch :math:`(h_B, g_B)` from per-sample data;
 - :mod:`~sgdfp.derive.mode.equations` -- every formula as an :class:`Equation`;
 - :mod:`~sgdfp.derive.mode.pair` -- two modes coupled by gradient noise.
 """
@@ -34,6 +38,17 @@ if TYPE_CHECKING:
         get_dynamics,
     )
     from sgdfp.derive.mode.equations import GROUPS, Equation, EquationGroup, mode_equations
+    from sgdfp.derive.mode.exact_law import (
+        CurvatureLaw,
+        DensityCurvature,
+        DiscreteCurvature,
+        GaussianCurvature,
+        MapResult,
+        almost_sure_threshold,
+        lyapunov_exponent,
+        minibatch_curvature_law,
+        tail_index,
+    )
     from sgdfp.derive.mode.mode import DiffusionCoefficient, Mode
     from sgdfp.derive.mode.momentum import (
         Momentum,
@@ -46,6 +61,7 @@ if TYPE_CHECKING:
     from sgdfp.derive.mode.pair import pair_recursion
     from sgdfp.derive.mode.parameters import MODE_PARAMETERS, PARAMETERS, Parameter
     from sgdfp.derive.mode.regime import REGIMES, diffusive_band, regime_conditions, regime_rule
+    from sgdfp.derive.mode.sample_cumulants import minibatch_mode_cumulants, sample_cumulants
     from sgdfp.derive.mode.update import MomentRecursion, mode_update
 
 _EXPORTS = {
@@ -61,6 +77,17 @@ _EXPORTS = {
     "Equation": "sgdfp.derive.mode.equations",
     "EquationGroup": "sgdfp.derive.mode.equations",
     "mode_equations": "sgdfp.derive.mode.equations",
+    "CurvatureLaw": "sgdfp.derive.mode.exact_law",
+    "GaussianCurvature": "sgdfp.derive.mode.exact_law",
+    "DiscreteCurvature": "sgdfp.derive.mode.exact_law",
+    "DensityCurvature": "sgdfp.derive.mode.exact_law",
+    "MapResult": "sgdfp.derive.mode.exact_law",
+    "minibatch_curvature_law": "sgdfp.derive.mode.exact_law",
+    "lyapunov_exponent": "sgdfp.derive.mode.exact_law",
+    "almost_sure_threshold": "sgdfp.derive.mode.exact_law",
+    "tail_index": "sgdfp.derive.mode.exact_law",
+    "sample_cumulants": "sgdfp.derive.mode.sample_cumulants",
+    "minibatch_mode_cumulants": "sgdfp.derive.mode.sample_cumulants",
     "DiffusionCoefficient": "sgdfp.derive.mode.mode",
     "Mode": "sgdfp.derive.mode.mode",
     "Momentum": "sgdfp.derive.mode.momentum",
@@ -94,6 +121,17 @@ __all__ = [
     "Equation",
     "EquationGroup",
     "mode_equations",
+    "CurvatureLaw",
+    "GaussianCurvature",
+    "DiscreteCurvature",
+    "DensityCurvature",
+    "MapResult",
+    "minibatch_curvature_law",
+    "lyapunov_exponent",
+    "almost_sure_threshold",
+    "tail_index",
+    "sample_cumulants",
+    "minibatch_mode_cumulants",
     "DiffusionCoefficient",
     "Mode",
     "Momentum",

@@ -8,7 +8,8 @@ With :math:`\bar g = \rho = 0` it is the power law
 This is the law of the *truncated* equation. The exact map's stationary law has a power-law tail too
 when the curvature is random (Kesten), but with another exponent, and without curvature noise the
 map's law is Gaussian while the truncated density still has a power-law tail: the two agree on the
-variance (which the truncation keeps exactly), not on the tail.
+variance (which the truncation keeps exactly), not on the tail. :mod:`~sgdfp.derive.mode.exact_law`
+computes the map's own tail index (and :meth:`~sgdfp.derive.Mode.stationary_moments` its higher moments).
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ __all__ = ["StationaryDensity", "stationary_density", "integrate_drift_ratio"]
 class StationaryDensity:
     r"""Zero-flux stationary solution of a truncated Fokker--Planck equation, unnormalised.
 
-    ``tail_exponent`` :math:`\alpha` means :math:`P \sim |y|^{-\alpha}` (``oo`` for a Gaussian tail).
+    ``tail_exponent`` :math:`\alpha` means :math:`P \sim |y|^{-\alpha}` (``oo`` for a Gaussian tail): the tail
+    of the *truncated equation's* density, not of the SGD map's stationary law. The map's tail is Kesten's,
+    :math:`P(|y| > t) \sim c\,t^{-\alpha_K}` with :math:`\mathbb{E}|1 - \eta h|^{\alpha_K} = 1`
+    (:meth:`sgdfp.derive.Mode.tail_index`), which depends on the whole law of :math:`h`; this density's survival
+    exponent ``tail_exponent - 1`` sees only :math:`\lambda, \Gamma, \eta`, and is finite even where the map's law
+    is Gaussian (:math:`\Gamma = 0`).
     """
 
     variable: sp.Symbol

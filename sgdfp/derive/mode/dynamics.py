@@ -225,9 +225,16 @@ class ModifiedEquationDynamics(Dynamics):
 
 
 @cache
-def raw_discrete_matrix(n: int) -> sp.ImmutableMatrix:
-    r"""The exact recursion of :math:`(1, \mathbb{E}y, \dots, \mathbb{E}y^n)` under the mode map (generic parameters)."""
-    series = kramers_moyal(mode_update(), sp.Function("P")(y), n)
+def raw_discrete_matrix(n: int, higher: tuple[tuple[int, int], ...] = ()) -> sp.ImmutableMatrix:
+    r"""The exact recursion of :math:`(1, \mathbb{E}y, \dots, \mathbb{E}y^n)` under the mode map (generic parameters).
+
+    ``higher`` lists the joint cumulant orders :math:`(i, j)` of :math:`(h, g)` beyond the covariance that the
+    noise carries as symbols (:func:`~sgdfp.derive.mode.update.cumulant_symbol`); the others are zero (Gaussian).
+    The adjoint of the Kramers--Moyal expansion to order ``n`` is exact on :math:`y^n`, so this is
+    :math:`\mathbb{E}[y'^n] = \sum_j \binom{n}{j}\mathbb{E}[(1 - \eta h)^j(-\eta g)^{n-j}]\,\mathbb{E}[y^j]`,
+    derived rather than typed in.
+    """
+    series = kramers_moyal(mode_update(higher), sp.Function("P")(y), n)
     return sp.ImmutableMatrix(sp.eye(n + 1) + moment_matrix(series, n))
 
 

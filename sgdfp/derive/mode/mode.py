@@ -11,7 +11,15 @@ Near a critical point, in the eigenbasis of the mean Hessian, a mode follows
 from the moment system that dynamics derives: closed-form mean and variance at step :math:`k`,
 stationary values, the contraction :math:`q`, the regime (:mod:`~sgdfp.derive.mode.regime`), the
 stability threshold, the diffusion coefficient and the stationary density. Moments of order three
-and above take the noise Gaussian beyond its covariance.
+and above take the noise Gaussian beyond its covariance unless higher joint cumulants of :math:`(h, g)`
+are given (``cumulants=``, or :meth:`Mode.from_samples` from per-sample data); the moment recursion
+of any order then carries them.
+
+Besides the moments, :class:`Mode` answers for the exact map's stationary law
+(:mod:`~sgdfp.derive.mode.exact_law`): the Lyapunov exponent, the almost-sure stability threshold and
+Kesten's tail index, from a law of :math:`h` -- the one given (``curvature_law=``), the exact minibatch
+law of a mode built from samples, or else :math:`\mathcal N(\lambda, \Gamma)`. The tail of
+:meth:`Mode.stationary_density` is that of the truncated Fokker--Planck equation, not the map's.
 
 Numeric modes are evaluated exactly: the parameters are kept as the exact rationals their floats
 are, the growth offset :math:`q - 1 = \eta(\eta(\lambda^2 + \Gamma) - 2\lambda)` is formed without
@@ -22,18 +30,30 @@ cancellation, and matrix powers run at 50 digits, so that a nearly flat mode
 from __future__ import annotations
 
 import numbers
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import sympy as sp
 
 from sgdfp.derive.fokker_planck import discrete_fokker_planck
 from sgdfp.derive.inputs import as_expr, as_symbol, refuse_text
+from sgdfp.derive.minibatch import Sampling
 from sgdfp.derive.mode.density import StationaryDensity, stationary_density
 from sgdfp.derive.mode.dynamics import LANGEVIN, SGD, SME2, Dynamics, get_dynamics, raw_discrete_matrix
+from sgdfp.derive.mode.exact_law import (
+    CurvatureLaw,
+    GaussianCurvature,
+    MapResult,
+    almost_sure_threshold,
+    lyapunov_exponent,
+    minibatch_curvature_law,
+    tail_index,
+)
 from sgdfp.derive.mode.parameters import MODE_PARAMETERS, D, Gamma, lam, rho, y
 from sgdfp.derive.mode.parameters import horizon as horizon_symbol
 from sgdfp.derive.mode.regime import growth, regime_name, regime_rule
-from sgdfp.derive.mode.update import MomentRecursion, mode_update
+from sgdfp.derive.mode.sample_cumulants import minibatch_mode_cumulants
+from sgdfp.derive.mode.update import MomentRecursion, check_cumulant_orders, cumulant_symbol, mode_update
 from sgdfp.derive.modified import modified_equation
 from sgdfp.derive.symbols import eta
 from sgdfp.derive.update import jump_moment
@@ -79,11 +99,21 @@ class Mode:
         cross: :math:`\rho = \operatorname{Cov}(h, g)`, with :math:`\rho^2 \le \Gamma D`.
         dynamics: the model of training the answers refer to: :data:`~sgdfp.derive.SGD` (default, the map
             itself), :data:`~sgdfp.derive.LANGEVIN`, :data:`~sgdfp.derive.SME2`, or one of their names.
+        cumulants: joint cumulants of :math:`(h, g)` beyond the covariance, ``{(i, j): value}`` with
+            :math:`i + j \ge 3` (``(0, 4)`` the fourth cumulant of :math:`g`, ``(3, 0)`` the third of :math:`h`,
+            ``(2, 1)`` a joint one); those not given are zero. :meth:`moment_recursion` and
+            :meth:`stationary_moments` use them; the mean and variance do not depend on them.
+        curvature_law: the law of :math:`h` (a :class:`~sgdfp.derive.CurvatureLaw`, with mean :math:`\lambda`
+            and variance :math:`\Gamma`) for the exact map's questions (:meth:`tail_index`,
+            :meth:`lyapunov_exponent`, :meth:`almost_sure_threshold`); :math:`\mathcal N(\lambda, \Gamma)` when
+            omitted.
 
     Raises:
-        TypeError: text or another non-numeric value (text is never parsed).
+        TypeError: text or another non-numeric value (text is never parsed); a ``curvature_law`` that is not a
+            :class:`~sgdfp.derive.CurvatureLaw`.
         ValueError: negative variances, :math:`\eta \le 0`, :math:`\rho^2 > \Gamma D`, a value that is not
-            a finite real number, an unknown dynamics.
+            a finite real number, an unknown dynamics, a cumulant order of total order :math:`\le 2` or given
+            twice, a ``curvature_law`` whose mean or variance is not :math:`\lambda` or :math:`\Gamma`.
 
     Example:
         >>> Mode(curvature=1, grad_noise=2, lr=sp.Rational(1, 10)).stationary_variance()
@@ -91,7 +121,8 @@ class Mode:
     """
 
     def __init__(self, curvature, grad_noise, lr, curvature_noise=0, mean_grad=0, cross=0, *,
-                 dynamics: Dynamics | str | None = None):
+                 dynamics: Dynamics | str | None = None, cumulants: Mapping | None = None,
+                 curvature_law: CurvatureLaw | None = None):
         given: dict[sp.Symbol, sp.Expr] = {}
         for parameter, value in zip(MODE_PARAMETERS, (curvature, grad_noise, lr, curvature_noise, mean_grad, cross)):
             value = as_expr(value, parameter.keyword)
@@ -111,7 +142,74 @@ class Mode:
         self._floats = any(v.has(sp.Float) for v in given.values())
         # a numeric mode computes with the exact rationals of its floats; no cancellation anywhere
         self.values = {s: sp.Rational(v) if v.is_Float else v for s, v in given.items()} if self.numeric else given
+        self.cumulants = self._check_cumulants(cumulants)
+        self._floats = self._floats or any(v.has(sp.Float) for v in self.cumulants.values())
+        self.values = {**self.values, **{cumulant_symbol(i, j): sp.Rational(v) if v.is_Float else v
+                                         for (i, j), v in self.cumulants.items()}}
+        self._law = self._check_law(curvature_law)
+        self._samples: tuple | None = None  # (per-sample curvatures, batch size, sampling) of from_samples
         self._cache: dict = {}
+
+    @staticmethod
+    def _check_cumulants(cumulants) -> dict[tuple[int, int], sp.Expr]:
+        if cumulants is None:
+            return {}
+        if not isinstance(cumulants, Mapping):
+            raise TypeError(f"cumulants must map joint cumulant orders (i, j) of (h, g) to values; got "
+                            f"{type(cumulants).__name__}")
+        orders = check_cumulant_orders(cumulants)
+        if len(orders) != len(cumulants):
+            raise ValueError("a joint cumulant order is given twice in cumulants")
+        out = {}
+        for order in orders:
+            value = as_expr(cumulants[order], f"the cumulant {order}")
+            if value.is_number and (value.is_real is False or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo)):
+                raise ValueError(f"the cumulant {order} must be a finite real number; got {value}")
+            out[order] = value
+        return out
+
+    def _check_law(self, law) -> CurvatureLaw | None:
+        if law is None:
+            return None
+        if not isinstance(law, CurvatureLaw):
+            raise TypeError(f"curvature_law must be a sgdfp.derive.CurvatureLaw; got {type(law).__name__}")
+        for name, symbol, value in (("mean", lam, law.mean), ("variance", Gamma, law.variance)):
+            own = self.values[symbol]
+            if own.is_number and abs(float(value) - float(own)) > 1e-9 * max(1.0, abs(float(own))):
+                raise ValueError(f"curvature_law has {name} {float(value)!r} but the mode's "
+                                 f"{'curvature' if symbol is lam else 'curvature_noise'} is {float(own)!r}")
+        return law
+
+    @classmethod
+    def from_samples(cls, curvatures: Sequence, gradients: Sequence, lr, batch_size: int, sampling: Sampling = "with",
+                     order: int = 4, *, dynamics: Dynamics | str | None = None) -> Mode:
+        r"""The mode of minibatch SGD on per-sample data: exact minibatch cumulants, and the exact minibatch law of
+        :math:`h` for the exact map's questions.
+
+        :math:`\lambda, \Gamma, \bar g, D, \rho` and the higher joint cumulants up to ``order`` are those of the
+        minibatch means :math:`(h_B, g_B)` (:func:`~sgdfp.derive.minibatch_mode_cumulants`, with or without
+        replacement); :meth:`tail_index` and the thresholds use the law of :math:`h_B`, enumerated on first use
+        (:func:`~sgdfp.derive.minibatch_curvature_law`).
+
+        Args:
+            curvatures, gradients: per-sample :math:`h_a`, :math:`g_a` (exact: floats are taken as their rationals).
+            lr: :math:`\eta`; batch_size: :math:`b`; sampling: ``"with"`` or ``"without"`` replacement.
+            order: the highest total order of the cumulants kept (:math:`\ge 2`).
+
+        Raises:
+            TypeError, ValueError: as :func:`~sgdfp.derive.minibatch_mode_cumulants` and :class:`Mode`.
+
+        Example:
+            >>> Mode.from_samples([1, 1, 1], [-1, 0, 1], lr=sp.Rational(1, 2), batch_size=1).stationary_excess_kurtosis()
+            -9/10
+        """
+        if isinstance(order, bool) or not isinstance(order, int) or order < 2:
+            raise ValueError(f"order must be an integer >= 2; got {order!r}")
+        cum = minibatch_mode_cumulants(curvatures, gradients, batch_size, sampling, order)
+        mode = cls(cum[(1, 0)], cum[(0, 2)], lr, cum[(2, 0)], cum[(0, 1)], cum[(1, 1)], dynamics=dynamics,
+                   cumulants={k: v for k, v in cum.items() if sum(k) >= 3 and v != 0})
+        mode._samples = (tuple(curvatures), int(batch_size), sampling)
+        return mode
 
     @classmethod
     def from_estimates(cls, curvature: float, grad_noise: float, lr: float, curvature_noise: float = 0.0,
@@ -139,6 +237,7 @@ class Mode:
         other = Mode.__new__(Mode)
         other.given, other.values, other._floats = self.given, self.values, self._floats
         other.dynamics, other._cache = get_dynamics(dynamics), {}
+        other.cumulants, other._law, other._samples = self.cumulants, self._law, self._samples
         return other
 
     # ------------------------------------------------------------------ parameters
@@ -157,6 +256,8 @@ class Mode:
     def __repr__(self) -> str:
         values = ", ".join(f"{p.keyword}={self.given[p.symbol]}" for p in MODE_PARAMETERS)
         suffix = "" if self.dynamics is SGD else f", dynamics={self.dynamics.name!r}"
+        if self.cumulants:
+            suffix += f", cumulants={ {k: v for k, v in self.cumulants.items()} }"
         return f"Mode({values}{suffix})"
 
     def substitute(self, expr) -> sp.Expr:
@@ -182,10 +283,140 @@ class Mode:
 
     # ------------------------------------------------------------------ moments
     def moment_recursion(self, n: int) -> MomentRecursion:
-        r"""The SGD map's exact recursion for :math:`\mathbb{E}[y^j]`, :math:`j \le n` (Gaussian noise beyond order 2)."""
+        r"""The SGD map's exact recursion for :math:`\mathbb{E}[y^j]`, :math:`j \le n`.
+
+        Derived by the engine from the mode map with this mode's joint cumulants of :math:`(h, g)` up to order
+        ``n`` (``cumulants``; Gaussian beyond the covariance where none are given), whatever the dynamics.
+        """
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise ValueError(f"the moment order must be a positive integer; got {n!r}")
-        return MomentRecursion(sp.ImmutableMatrix(self._matrix(("raw", n), raw_discrete_matrix(n))))
+        higher = tuple(order for order, value in self.cumulants.items() if sum(order) <= n and value != 0)
+        return MomentRecursion(sp.ImmutableMatrix(self._matrix(("raw", n), raw_discrete_matrix(n, higher))))
+
+    def stationary_moments(self, n: int) -> tuple[sp.Expr, ...]:
+        r"""The stationary raw moments :math:`\mathbb{E}[y^j]`, :math:`j = 1..n`, of the SGD map: the fixed point of
+        :meth:`moment_recursion` (with this mode's higher cumulants).
+
+        A numeric mode checks that they exist: :math:`\mathbb{E}|y|^j < \infty` exactly when
+        :math:`\mathbb{E}|1 - \eta h|^j < 1` (Kesten's :math:`\alpha > j`), which the recursion decides at even
+        orders, where :math:`\mathbb{E}|1 - \eta h|^{m} = \mathbb{E}(1 - \eta h)^{m}` is its diagonal. With
+        :math:`m` the largest even order :math:`\le n + 1` where it holds, the moments up to :math:`m` are returned;
+        beyond, an even moment is ``oo`` (infinite) and an odd one ``nan`` (infinite absolute moment, so no
+        value: ``tail_index()`` says where). A symbolic mode gets the formulas, valid where they exist.
+
+        Raises:
+            ValueError: ``n`` not a positive integer.
+        """
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"the moment order must be a positive integer; got {n!r}")
+        top = n + n % 2  # an even order: its diagonal entry is E|1 - eta h|^top
+        A = self.moment_recursion(top).matrix
+        numeric = all(e.is_number for e in A)
+        finite = top
+        if numeric:
+            finite = next((m - 2 for m in range(2, top + 1, 2) if not A[m, m] < 1), top)
+        moments = [sp.Integer(1)]
+        for j in range(1, n + 1):
+            if j > finite:
+                moments.append(sp.oo if j % 2 == 0 else sp.nan)
+                continue
+            total = A[j, 0] + sum((A[j, i] * moments[i] for i in range(1, j)), sp.Integer(0))
+            value = total / (1 - A[j, j])
+            moments.append(value if numeric else sp.factor(sp.simplify(value)))
+        return tuple(self._number(m) for m in moments[1:])
+
+    def stationary_excess_kurtosis(self) -> sp.Expr:
+        r"""The stationary excess kurtosis :math:`\mu_4/\mu_2^2 - 3` of the SGD map, from :meth:`stationary_moments`.
+
+        ``oo`` where the fourth moment is infinite but the variance finite (Kesten's :math:`2 < \alpha \le 4`);
+        ``nan`` where the variance is infinite or there is no stationary law (as :meth:`stationary_variance`).
+        Gaussian noise without curvature noise gives 0: the map's law is Gaussian, although the truncated
+        Fokker--Planck density (:meth:`stationary_density`) has a power-law tail.
+        """
+        moments = (sp.Integer(1),) + self.stationary_moments(4)
+        if any(m.has(sp.nan) for m in moments[:3]) or moments[2] == sp.oo:
+            return sp.nan
+        if moments[4] == sp.oo:
+            return sp.oo
+        m1 = moments[1]
+        central = [sum((sp.binomial(k, i) * moments[i] * (-m1) ** (k - i) for i in range(k + 1)), sp.Integer(0))
+                   for k in (2, 4)]
+        value = central[1] / central[0] ** 2 - 3
+        return self._number(value if value.is_number else sp.factor(sp.simplify(value)))
+
+    # ------------------------------------------------------------------ the exact map's law
+    def curvature_law(self) -> CurvatureLaw:
+        r"""The law of :math:`h` the exact map's questions use: ``curvature_law`` if given, the exact minibatch law
+        for a mode from :meth:`from_samples` (enumerated on first use), else :math:`\mathcal N(\lambda, \Gamma)`.
+
+        Raises:
+            ValueError: a symbolic :math:`\lambda` or :math:`\Gamma`; cumulants of :math:`h` alone beyond the
+                variance without a law (they do not define one: pass ``curvature_law``); a minibatch law with
+                too many minibatches to enumerate.
+        """
+        if self._law is not None:
+            return self._law
+        if self._samples is not None:
+            if "law" not in self._cache:
+                curvatures, batch_size, sampling = self._samples
+                self._cache["law"] = minibatch_curvature_law(curvatures, batch_size, sampling)
+            return self._cache["law"]
+        if not (self.values[lam].is_number and self.values[Gamma].is_number):
+            raise ValueError(f"the exact map's law needs numeric curvature and curvature_noise; got {self!r}")
+        shaped = [order for order, value in self.cumulants.items() if order[1] == 0 and value != 0]
+        if shaped:
+            raise ValueError(f"the cumulants {shaped} of h do not define its law; pass curvature_law= (e.g. a "
+                             "DiscreteCurvature or DensityCurvature) for the exact map's tail and thresholds")
+        return GaussianCurvature(self.values[lam], self.values[Gamma])
+
+    def _numeric_lr(self):
+        if not self.values[eta].is_number:
+            raise ValueError(f"the exact map's law needs a numeric learning rate; got lr={self.lr}")
+        return self.values[eta]
+
+    def lyapunov_exponent(self) -> float:
+        r"""The Lyapunov exponent :math:`\mathbb{E}\log|1 - \eta h|` of the SGD map under :meth:`curvature_law`:
+        negative where the map is almost surely stable (possibly beyond :meth:`stability_threshold`).
+
+        Raises:
+            ValueError: as :meth:`curvature_law`; a symbolic learning rate.
+        """
+        return lyapunov_exponent(self.curvature_law(), self._numeric_lr())
+
+    def almost_sure_threshold(self) -> MapResult:
+        r"""The learning rate :math:`\eta_{\mathrm{as}}` up to which the SGD map is almost surely stable
+        (:func:`~sgdfp.derive.almost_sure_threshold` of :meth:`curvature_law`; this mode's :math:`\eta` is not
+        used). It is at least the mean-square :meth:`stability_threshold` :math:`2\lambda/(\lambda^2 + \Gamma)`,
+        and larger with curvature noise: between the two the map has a stationary law of infinite variance.
+
+        Raises:
+            ValueError: as :meth:`curvature_law`.
+        """
+        return almost_sure_threshold(self.curvature_law())
+
+    def tail_index(self) -> MapResult:
+        r"""Kesten's tail index of the SGD map's stationary law: the root :math:`\alpha > 0` of
+        :math:`\mathbb{E}|1 - \eta h|^\alpha = 1` under :meth:`curvature_law`, :math:`P(|y| > t) \sim c\,t^{-\alpha}`.
+
+        This is the exact map's tail; the ``tail_exponent`` of :meth:`stationary_density` is the truncated
+        equation's density exponent, :math:`2 + 2\lambda/(\eta(\lambda^2 + \Gamma))`, a survival exponent one
+        less, and differs from it at every finite :math:`\eta` (without curvature noise the map has no power
+        tail at all).
+
+        Returns:
+            A :class:`~sgdfp.derive.MapResult`: ``value=None`` with the reason where there is no root (not almost
+            surely stable, :math:`|1 - \eta h| \le 1` almost surely) or where :math:`g = 0` almost surely
+            (the stationary law is the point mass at 0).
+
+        Raises:
+            ValueError: as :meth:`curvature_law`; a symbolic learning rate.
+        """
+        law, rate = self.curvature_law(), self._numeric_lr()
+        if (self.values[D] == 0 and self.values[MODE_PARAMETERS[4].symbol] == 0
+                and not any(order[0] == 0 and value != 0 for order, value in self.cumulants.items())):
+            return MapResult("tail index", None, "g = 0 almost surely (D = mean_grad = 0): the stationary law is the "
+                                                 "point mass at 0")
+        return tail_index(law, rate)
 
     def _raw(self) -> sp.Matrix:
         return self._matrix(("raw", self.dynamics.name), self.dynamics.raw_matrix())
@@ -318,6 +549,13 @@ class Mode:
     def stationary_density(self, variable: sp.Symbol | None = None) -> StationaryDensity:
         r"""Stationary solution of the *truncated* discrete Fokker--Planck equation at :math:`O(\eta^2)`,
         beside Langevin's (see :mod:`~sgdfp.derive.mode.density` for how it differs from the exact map's law).
+
+        It is not the law of the SGD map: its ``tail_exponent`` is the truncated equation's, and the map's tail
+        index is Kesten's (:meth:`tail_index`, the root of :math:`\mathbb{E}|1 - \eta h|^\alpha = 1`). For
+        :math:`h \sim \chi^2_4/4`, :math:`\eta = 1` the density's survival exponent is :math:`7/3`, the map's
+        :math:`3.50`; without curvature noise the map's law is Gaussian for Gaussian :math:`g` (excess kurtosis 0,
+        :meth:`stationary_excess_kurtosis`) while the density keeps a power-law tail. The density also ignores
+        ``cumulants``.
 
         With :math:`\bar g = \rho = 0` the density is
         :math:`\propto (D + (\lambda^2 + \Gamma)y^2)^{-1 - \lambda/(\eta(\lambda^2 + \Gamma))}`, a power

@@ -20,18 +20,57 @@ from sgdfp.derive.printing import align, latex
 from sgdfp.derive.symbols import eta
 from sgdfp.derive.update import DiscreteUpdate
 
-__all__ = ["mode_update", "moment_matrix", "MomentRecursion", "curvature_sample", "gradient_sample"]
+__all__ = ["mode_update", "moment_matrix", "MomentRecursion", "curvature_sample", "gradient_sample",
+           "cumulant_symbol", "check_cumulant_orders"]
 
 #: The random curvature :math:`h` and gradient :math:`g` a minibatch draws for one mode.
 curvature_sample, gradient_sample = sp.symbols("h g", real=True)
 
 
+def cumulant_symbol(i: int, j: int) -> sp.Symbol:
+    r"""The symbol :math:`\kappa_{i,j}` of the joint cumulant of order :math:`(i, j)` of :math:`(h, g)`
+    (:math:`\kappa_{3,0}` the third cumulant of the curvature, :math:`\kappa_{0,4}` the fourth of the gradient)."""
+    return sp.Symbol(f"kappa_{{{i},{j}}}", real=True)
+
+
+def check_cumulant_orders(orders) -> tuple[tuple[int, int], ...]:
+    """Joint cumulant orders ``(i, j)`` of ``(h, g)`` beyond the covariance, sorted and checked.
+
+    Raises:
+        TypeError: an order that is not a pair of integers (text included).
+        ValueError: negative entries, or a total order of 2 or less (those are the mode's six parameters).
+    """
+    checked = set()
+    for order in orders:
+        if (not isinstance(order, tuple) or len(order) != 2
+                or not all(isinstance(e, int) and not isinstance(e, bool) for e in order)):
+            raise TypeError(f"a joint cumulant order of (h, g) is a pair of integers (i, j); got {order!r}")
+        i, j = order
+        if i < 0 or j < 0:
+            raise ValueError(f"a joint cumulant order (i, j) has non-negative entries; got {order!r}")
+        if i + j <= 2:
+            raise ValueError(f"the cumulant of order {order} (total order <= 2) is one of the mode's parameters "
+                             "(curvature, curvature_noise, mean_grad, grad_noise, cross); give it there")
+        checked.add((i, j))
+    return tuple(sorted(checked))
+
+
 @cache
-def mode_update() -> DiscreteUpdate:
-    r"""The update :math:`y \mapsto y - \eta(h y + g)` with symbolic :math:`\lambda, \Gamma, \bar g, D, \rho`
-    (Gaussian beyond the covariance)."""
+def mode_update(higher: tuple[tuple[int, int], ...] = ()) -> DiscreteUpdate:
+    r"""The update :math:`y \mapsto y - \eta(h y + g)` with symbolic :math:`\lambda, \Gamma, \bar g, D, \rho`.
+
+    Args:
+        higher: joint cumulant orders ``(i, j)`` of :math:`(h, g)` (total order :math:`\ge 3`) that are kept as
+            the symbols :func:`cumulant_symbol`; every other cumulant beyond the covariance is zero. The
+            default ``()`` is Gaussian noise beyond the covariance.
+
+    Raises:
+        TypeError, ValueError: as :func:`check_cumulant_orders`.
+    """
     h, g = curvature_sample, gradient_sample
-    noise = Noise.from_cumulants([h, g], {h: lam, g: gbar, h**2: Gamma, h * g: rho, g**2: D}, zero_above=2)
+    cumulants = {h: lam, g: gbar, h**2: Gamma, h * g: rho, g**2: D}
+    cumulants.update({h**i * g**j: cumulant_symbol(i, j) for i, j in check_cumulant_orders(higher)})
+    noise = Noise.from_cumulants([h, g], cumulants, zero_above=2)
     return DiscreteUpdate([y], [-eta * (h * y + g)], noise, eta)
 
 

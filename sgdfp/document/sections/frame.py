@@ -17,7 +17,7 @@ __all__ = ["write_frame"]
 
 
 def write_frame(b: DocumentBuilder, derived: Derived) -> None:
-    """Section 13: the moving frame, for references away from a critical point."""
+    """Section 14: the moving frame, for references away from a critical point."""
     from sgdfp.derive.frame import closed_form, covariance_step, curvature_noise_term
 
     step = covariance_step(2)

@@ -21,7 +21,7 @@ __all__ = ["write_momentum"]
 
 
 def write_momentum(b: DocumentBuilder, derived: Derived) -> None:
-    """Section 12: momentum and weight decay, for one mode."""
+    """Section 13: momentum and weight decay, for one mode."""
     from sgdfp.derive import MomentumMode
     from sgdfp.derive.mode.momentum import (
         critical_stationary_covariance,
