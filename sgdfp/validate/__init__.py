@@ -25,6 +25,7 @@ _EXPORTS = {
     "EnsembleConfig": "config",
     "PRESETS": "presets", "Preset": "presets", "preset_config": "presets",
     "ValidationResults": "results", "RunResult": "results", "RunSummary": "results", "ResultError": "results",
+    "measure_observables": "observables", "Observables": "observables", "ObservablesSummary": "observables",
     "run_validation": "run", "write_results": "run", "json_summary": "run", "resolve_device": "run",
 }
 

@@ -57,18 +57,22 @@ class Shard:
         return copy
 
     def reduce(self, sums: EnsembleSums, keep_final: int) -> EnsembleSums:
-        """Every rank's sums added up (one float64 all-reduce), and the first ``keep_final`` live replicas'
-        final positions in replica order (an all-gather)."""
+        """Every rank's sums added up (one float64 all-reduce; the two-time and FDR sums too, which every rank takes
+        alike), and the first ``keep_final`` live replicas' final positions in replica order (an all-gather)."""
         checkpoints, modes = sums.total.shape
         scalars = [sums.survivors, sums.replicas, *(sums.causes[cause] for cause in CAUSES)]
+        extra = sums.extra_tensors()
         packed = torch.cat([sums.count, sums.total.reshape(-1), sums.squares.reshape(-1),
+                            *(t.reshape(-1) for t in extra),
                             torch.tensor(scalars, dtype=torch.float64, device=sums.count.device)]).to(self.device)
         dist.all_reduce(packed, op=dist.ReduceOp.SUM)
-        count, total, squares, rest = torch.split(packed, [checkpoints, checkpoints * modes, checkpoints * modes,
-                                                           len(scalars)])
+        sizes = [checkpoints, checkpoints * modes, checkpoints * modes, *(t.numel() for t in extra), len(scalars)]
+        count, total, squares, *rest_extra, rest = torch.split(packed, sizes)
         rest = [int(round(float(v))) for v in rest.cpu()]  # counts, exact in float64 below 2**53
+        two_time, fdr = sums.with_extra_tensors([t.reshape(e.shape) for t, e in zip(rest_extra, extra)])
         return EnsembleSums(sums.steps, count, total.reshape(checkpoints, modes), squares.reshape(checkpoints, modes),
-                            rest[0], rest[1], dict(zip(CAUSES, rest[2:])), self._gather_final(sums, keep_final))
+                            rest[0], rest[1], dict(zip(CAUSES, rest[2:])), self._gather_final(sums, keep_final),
+                            two_time, fdr)
 
     def _gather_final(self, sums: EnsembleSums, keep_final: int) -> torch.Tensor:
         positions = sums.final_positions
@@ -86,15 +90,17 @@ class Shard:
     def run_ensemble(self, model, theta: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor,
                      eigenvectors: torch.Tensor, lr: float, batch_size: int, replicas: int, steps: int, checkpoints,
                      sampling: str = "with", seed: int = 0, progress: bool = False, keep_final: int = 0,
-                     bounds: DivergenceBounds | None = None, optimizer=None) -> EnsembleResult:
+                     bounds: DivergenceBounds | None = None, optimizer=None, two_time: bool | None = None,
+                     fdr: bool = True) -> EnsembleResult:
         """:func:`sgdfp.validate.ensemble.run_ensemble` with this rank's replicas, reduced over every rank (the
-        bounds are rank 0's, so that every rank calls a replica diverged alike)."""
+        bounds are rank 0's, so that every rank calls a replica diverged alike). ``two_time=None`` decides by the
+        whole ensemble's size, so that every rank takes the same sums."""
         bounds = bounds or DivergenceBounds()
         scale = self.broadcast(torch.tensor([bounds.loss, bounds.displacement], dtype=torch.float64))
         bounds = DivergenceBounds(float(scale[0]), float(scale[1]))
         sums = ensemble_sums(model, theta, inputs, targets, eigenvectors, lr, batch_size, replicas, steps,
                              checkpoints, sampling, seed, progress and self.is_root, keep_final, bounds,
-                             shard=self.replicas(replicas), optimizer=optimizer)
+                             shard=self.replicas(replicas), optimizer=optimizer, two_time=two_time, fdr=fdr)
         return self.reduce(sums, keep_final).moments()
 
 

@@ -10,6 +10,20 @@ goes, to float64 sums :math:`\sum_r d_r` and :math:`\sum_r d_r^2` over the live 
 (:class:`EnsembleSums`; sums of disjoint sets of replicas add up), so memory is :math:`O(R \cdot P)`; the
 mean and the unbiased variance follow from them (:meth:`EnsembleSums.moments`).
 
+Two more sets of sums serve :mod:`sgdfp.validate.observables`. :class:`TwoTimeSums` pairs every two checkpoints
+:math:`c \le c'`: :math:`\sum_r d_{r,c}d_{r,c'}`, :math:`\sum_r d_{r,c}`, :math:`\sum_r (d_{r,c'} - d_{r,c})^2` and
+:math:`\sum_r (d_{r,c'} - d_{r,c})^4` over the replicas live at :math:`c'` (``(C, C, m)``, zero below the
+diagonal), from which the mean squared displacement between any two checkpoints, its interval and the two-time
+covariance follow; it holds every replica's projected displacement at every checkpoint, :math:`R\,C\,m` numbers,
+and is skipped beyond :data:`TWO_TIME_LIMIT` numbers (history and sums together) unless asked for.
+:class:`FDRSums` holds, at each checkpoint, the sums of the fluctuation--dissipation estimators of
+:func:`sgdfp.derive.stationarity.fdr_estimators` for the force :math:`F = e_i^\top(\nabla L_B(p) + \omega p)` the
+optimiser applies at that checkpoint's step (drawn independently of the state, so :math:`y_iF_i` is an unbiased
+estimate of :math:`y_i\,\mathbb{E}_B F_i`): :math:`A = 2(1-\beta)yF + 2\beta vF` and :math:`B = \eta F^2`, their
+squares and product, and the raw :math:`\sum yF`, :math:`\sum vF`, :math:`\sum F^2`, :math:`\sum F`. At the last
+checkpoint one more minibatch per replica is drawn (after the run: the replicas' streams are unchanged) to take
+it.
+
 A replica is diverged when its parameters or its minibatch loss stop being finite, or when its loss or its
 displacement leaves the bounds of :class:`DivergenceBounds` (a huge but finite replica is no sample of the
 theory's law either); each is counted by its cause, and a diverged replica is left out of the moments from
@@ -25,11 +39,12 @@ import numpy as np
 import torch
 from torch.func import vmap
 
+from sgdfp.errors import check_bool
 from sgdfp.validate.functional import FlatModel
 from sgdfp.validate.optimizer import Optimizer
 
-__all__ = ["EnsembleResult", "EnsembleSums", "DivergenceBounds", "run_ensemble", "ensemble_sums", "draw_batches",
-           "replica_seed", "block_steps", "CAUSES"]
+__all__ = ["EnsembleResult", "EnsembleSums", "TwoTimeSums", "FDRSums", "DivergenceBounds", "run_ensemble",
+           "ensemble_sums", "draw_batches", "replica_seed", "block_steps", "CAUSES", "TWO_TIME_LIMIT"]
 
 #: The causes a replica is counted as diverged by.
 CAUSES = ("non-finite", "loss", "displacement")
@@ -39,6 +54,9 @@ CAUSES = ("non-finite", "loss", "displacement")
 _BLOCK_INDICES = 2**24
 _BLOCK_KEYS = 2**22
 _BLOCK_STEPS = 256
+#: At most this many numbers (the replicas' displacement history, replicas x checkpoints x modes, plus the four
+#: ``(C, C, m)`` pair sums) are held for the two-time sums when they are not asked for explicitly: 256 MiB in float64.
+TWO_TIME_LIMIT = 2**25
 
 
 @dataclass(frozen=True)
@@ -50,12 +68,65 @@ class DivergenceBounds:
     displacement: float = float("inf")
 
 
+def _added(parts: Sequence, cls):
+    """The sums of several parts field by field, or None when a part has none."""
+    if any(p is None for p in parts):
+        return None
+    return cls(**{name: sum(getattr(p, name) for p in parts) for name in cls.__dataclass_fields__})
+
+
+@dataclass
+class TwoTimeSums:
+    r"""Sums over the replicas live at the later of two checkpoints :math:`c \le c'`, ``(C, C, m)`` float64 tensors
+    (entry ``[c, c']``; zero for :math:`c > c'`; the count is :attr:`EnsembleSums.count` at :math:`c'`).
+
+    Attributes:
+        products: :math:`\sum_r d_{r,c}\,d_{r,c'}` (the diagonal: :math:`\sum_r d_{r,c}^2`).
+        earlier: :math:`\sum_r d_{r,c}` (the earlier checkpoint's displacement, over the later one's survivors).
+        increments: :math:`\sum_r (d_{r,c'} - d_{r,c})^2`, formed per replica (no difference of large sums).
+        fourth: :math:`\sum_r (d_{r,c'} - d_{r,c})^4` (the spread of the squared increments, for intervals).
+    """
+
+    products: torch.Tensor
+    earlier: torch.Tensor
+    increments: torch.Tensor
+    fourth: torch.Tensor
+
+
+@dataclass
+class FDRSums:
+    r"""Sums over the live replicas at each checkpoint of the fluctuation--dissipation estimators, ``(C, m)`` float64
+    tensors: with :math:`y` the projected displacement, :math:`v` the projected velocity (0 for SGD) and :math:`F` the
+    projected force of the minibatch drawn at that checkpoint's step, :math:`A = 2(1-\beta)yF + 2\beta vF` and
+    :math:`B = \eta F^2` (:func:`sgdfp.derive.stationarity.fdr_estimators`; :math:`\langle A\rangle = \langle
+    B\rangle` at a stationary law).
+
+    Attributes:
+        dissipation, fluctuation: :math:`\sum A`, :math:`\sum B`.
+        dissipation_squares, fluctuation_squares, products: :math:`\sum A^2`, :math:`\sum B^2`, :math:`\sum AB`.
+        position_force, velocity_force, force_squares, force_total: :math:`\sum yF`, :math:`\sum vF`,
+            :math:`\sum F^2`, :math:`\sum F`.
+    """
+
+    dissipation: torch.Tensor
+    fluctuation: torch.Tensor
+    dissipation_squares: torch.Tensor
+    fluctuation_squares: torch.Tensor
+    products: torch.Tensor
+    position_force: torch.Tensor
+    velocity_force: torch.Tensor
+    force_squares: torch.Tensor
+    force_total: torch.Tensor
+
+
 @dataclass
 class EnsembleResult:
     """Per-mode moments of the displacement at the checkpoints: arrays ``(checkpoints, m)``.
 
     ``variance`` is the unbiased sample variance over the live replicas (``live`` per checkpoint);
-    ``final_positions`` holds the parameters of the first few live replicas at the end ``(n, P)``."""
+    ``final_positions`` holds the parameters of the first few live replicas at the end ``(n, P)``; ``two_time`` and
+    ``fdr`` the run's two-time and fluctuation--dissipation sums (None when not taken), ``total`` and ``squares`` the
+    one-time sums (for :func:`sgdfp.validate.observables.measure_observables`)."""
 
     steps: np.ndarray
     mean: np.ndarray
@@ -65,6 +136,10 @@ class EnsembleResult:
     replicas: int
     final_positions: torch.Tensor | None = None
     diverged_by: dict = field(default_factory=dict)
+    two_time: TwoTimeSums | None = None
+    fdr: FDRSums | None = None
+    total: np.ndarray | None = None
+    squares: np.ndarray | None = None
 
 
 @dataclass
@@ -79,6 +154,8 @@ class EnsembleSums:
         replicas: how many replicas the sums are over.
         causes: diverged replicas by cause (:data:`CAUSES`).
         final_positions: the parameters of the first live replicas at the end (in replica order), ``(n, P)``.
+        two_time: the pair sums (:class:`TwoTimeSums`), or None when not taken.
+        fdr: the fluctuation--dissipation sums (:class:`FDRSums`), or None when not taken.
     """
 
     steps: np.ndarray
@@ -89,15 +166,49 @@ class EnsembleSums:
     replicas: int
     causes: dict[str, int]
     final_positions: torch.Tensor
+    two_time: TwoTimeSums | None = None
+    fdr: FDRSums | None = None
 
     @classmethod
     def combine(cls, parts: Sequence[EnsembleSums], keep_final: int) -> EnsembleSums:
-        """The sums over the union of disjoint sets of replicas (``parts`` in replica order)."""
+        """The sums over the union of disjoint sets of replicas (``parts`` in replica order); the two-time and
+        fluctuation--dissipation sums too, where every part has them.
+
+        Raises:
+            ValueError: no parts, or parts at different checkpoints.
+        """
+        if not parts:
+            raise ValueError("combine needs at least one part")
         first = parts[0]
+        if any(not np.array_equal(p.steps, first.steps) for p in parts):
+            raise ValueError("the parts were summed at different checkpoints")
         return cls(first.steps, sum(p.count for p in parts), sum(p.total for p in parts),
                    sum(p.squares for p in parts), sum(p.survivors for p in parts), sum(p.replicas for p in parts),
                    {cause: sum(p.causes[cause] for p in parts) for cause in CAUSES},
-                   torch.cat([p.final_positions for p in parts])[:keep_final])
+                   torch.cat([p.final_positions for p in parts])[:keep_final],
+                   _added([p.two_time for p in parts], TwoTimeSums), _added([p.fdr for p in parts], FDRSums))
+
+    def extra_tensors(self) -> list[torch.Tensor]:
+        """The two-time and FDR sums as one list of tensors (for a reduction over processes; see
+        :meth:`with_extra_tensors`)."""
+        out: list[torch.Tensor] = []
+        for sums in (self.two_time, self.fdr):
+            if sums is not None:
+                out.extend(getattr(sums, name) for name in type(sums).__dataclass_fields__)
+        return out
+
+    def with_extra_tensors(self, tensors: Sequence[torch.Tensor]) -> tuple[TwoTimeSums | None, FDRSums | None]:
+        """The two-time and FDR sums rebuilt from ``tensors`` in the order of :meth:`extra_tensors`."""
+        tensors = list(tensors)
+        rebuilt: list = []
+        for sums, cls in ((self.two_time, TwoTimeSums), (self.fdr, FDRSums)):
+            if sums is None:
+                rebuilt.append(None)
+                continue
+            names = list(cls.__dataclass_fields__)
+            rebuilt.append(cls(**dict(zip(names, tensors[:len(names)]))))
+            tensors = tensors[len(names):]
+        return rebuilt[0], rebuilt[1]
 
     def moments(self) -> EnsembleResult:
         r"""Mean :math:`\bar d = \sum d / n` and unbiased variance :math:`(\sum d^2 - n \bar d^2)/(n - 1)` (NaN for
@@ -111,7 +222,8 @@ class EnsembleSums:
         mean[live < 1] = np.nan
         variance[live < 2] = np.nan
         return EnsembleResult(self.steps, mean, variance, live, self.replicas - self.survivors, self.replicas,
-                              self.final_positions, dict(self.causes))
+                              self.final_positions, dict(self.causes), self.two_time, self.fdr,
+                              self.total.cpu().numpy(), self.squares.cpu().numpy())
 
 
 def replica_seed(seed: int, replica: int) -> int:
@@ -157,16 +269,18 @@ def ensemble_sums(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, t
                   eigenvectors: torch.Tensor, lr: float, batch_size: int, replicas: int, steps: int, checkpoints,
                   sampling: str = "with", seed: int = 0, progress: bool = False, keep_final: int = 0,
                   bounds: DivergenceBounds | None = None, shard: Sequence[int] | None = None,
-                  optimizer: Optimizer | None = None) -> EnsembleSums:
+                  optimizer: Optimizer | None = None, two_time: bool | None = None, fdr: bool = True) -> EnsembleSums:
     """Run the replicas ``shard`` (indices into ``range(replicas)``; all by default) of an ensemble of
     ``replicas`` for ``steps`` steps of SGD (or of ``optimizer``, from zero velocity) and sum their projected
     displacements at ``checkpoints``.
 
     ``keep_final`` live replicas' final parameters are kept (for the validity diagnostic); ``bounds`` says when a
-    finite replica counts as diverged.
+    finite replica counts as diverged. ``two_time``: take the pair sums (:class:`TwoTimeSums`) -- None: when they
+    fit in :data:`TWO_TIME_LIMIT` numbers; ``fdr``: take the fluctuation--dissipation sums (:class:`FDRSums`).
 
     Raises:
         ValueError: checkpoints outside ``0..steps``, a shard outside ``range(replicas)``, an unknown sampling.
+        TypeError: ``two_time`` not True, False or None, or ``fdr`` not a bool.
     """
     bounds = bounds or DivergenceBounds()
     device = theta.device
@@ -176,10 +290,23 @@ def ensemble_sums(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, t
     indices = list(range(replicas) if shard is None else shard)
     if any(not 0 <= r < replicas for r in indices) or len(set(indices)) != len(indices):
         raise ValueError(f"a shard holds distinct replicas of 0..{replicas - 1}; got {indices[:8]}...")
+    if two_time is not None:
+        two_time = check_bool("two_time", two_time)
+    fdr = check_bool("fdr", fdr)
     generators = _generators(seed, indices, device)
     block = block_steps(steps, replicas, batch_size, int(inputs.shape[0]), sampling)
     local = len(indices)
     optimizer = optimizer or Optimizer()
+    C, modes = len(checkpoints), eigenvectors.shape[1]
+    if two_time is None:
+        # by the whole ensemble, not this shard: every rank of a distributed run decides alike
+        two_time = replicas * C * modes + 4 * C * C * modes <= TWO_TIME_LIMIT
+    slot = {int(c): i for i, c in enumerate(checkpoints)}
+    float64 = dict(dtype=torch.float64, device=device)
+    pairs = [torch.zeros(C, C, modes, **float64) for _ in range(4)] if two_time else None
+    history = torch.zeros(C, local, modes, **float64) if two_time else None
+    fdr_sums = [torch.zeros(C, modes, **float64) for _ in FDRSums.__dataclass_fields__] if fdr else None
+    estimators = _fdr_estimators(optimizer) if fdr else None
     thetas = theta.detach().unsqueeze(0).repeat(local, 1)
     velocities = torch.zeros_like(thetas) if optimizer.has_velocity else None
     alive = torch.ones(local, dtype=torch.bool, device=device)
@@ -202,14 +329,24 @@ def ensemble_sums(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, t
 
         iterator = tqdm(iterator, desc="ensemble", unit="step")
     batches = None
+    displacement = None
     for k in iterator:
-        if k in checkpoints:
+        checkpoint = k in slot
+        if checkpoint:
             # the sums in the eigenvectors' precision (float64), whatever the model's
             displacement = (thetas[alive] - theta).to(eigenvectors.dtype) @ eigenvectors
             count.append(displacement.shape[0])
             total.append(displacement.sum(0))
             squares.append((displacement * displacement).sum(0))
+            if pairs is not None and local:
+                _pair_sums(pairs, history, slot[k], alive, displacement.to(torch.float64))
         if k == steps:
+            if checkpoint and fdr_sums is not None and local:  # one more minibatch, after the run, for the FDR
+                index = torch.stack([draw_batches(g, 1, batch_size, N, sampling, device)[0] for g in generators])
+                points = optimizer.gradient_point(thetas, velocities)
+                gradients, _ = step_gradient(points, inputs[index], targets[index])
+                _fdr_sums(fdr_sums, slot[k], estimators, optimizer, displacement, velocities, gradients, points, alive,
+                          eigenvectors, lr)
             break
         if k % block == 0:  # the next block of every replica's minibatches, from its own stream
             batches = torch.stack([draw_batches(g, min(block, steps - k), batch_size, N, sampling, device)
@@ -219,6 +356,9 @@ def ensemble_sums(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, t
         index = batches[:, k % block]
         points = optimizer.gradient_point(thetas, velocities)
         gradients, losses = step_gradient(points, inputs[index], targets[index])
+        if checkpoint and fdr_sums is not None:
+            _fdr_sums(fdr_sums, slot[k], estimators, optimizer, displacement, velocities, gradients, points, alive,
+                      eigenvectors, lr)
         with torch.no_grad():
             thetas, velocities = optimizer.step(thetas, velocities, gradients, points, lr)
             finite = torch.isfinite(thetas).all(dim=1) & torch.isfinite(losses)
@@ -231,27 +371,69 @@ def ensemble_sums(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, t
             thetas = torch.where(alive[:, None], thetas, theta)  # the dead stay put: no overflow in their arithmetic
             if velocities is not None:
                 velocities = torch.where(alive[:, None], velocities, 0)
-    modes = eigenvectors.shape[1]
-    float64 = dict(dtype=torch.float64, device=device)
     return EnsembleSums(
         checkpoints, torch.tensor(count, **float64),
         torch.stack(total).to(torch.float64) if local else torch.zeros(len(checkpoints), modes, **float64),
         torch.stack(squares).to(torch.float64) if local else torch.zeros(len(checkpoints), modes, **float64),
-        int(alive.sum()), local, causes, thetas[alive][:keep_final].clone())
+        int(alive.sum()), local, causes, thetas[alive][:keep_final].clone(),
+        None if pairs is None else TwoTimeSums(*pairs), None if fdr_sums is None else FDRSums(*fdr_sums))
+
+
+def _pair_sums(pairs: list[torch.Tensor], history: torch.Tensor, c: int, alive: torch.Tensor,
+               displacement: torch.Tensor) -> None:
+    """Add checkpoint ``c``'s pairs with every checkpoint up to it, over the replicas live now (the live set only
+    shrinks, so they were live at the earlier checkpoints too)."""
+    products, earlier_sums, increments, fourth = pairs
+    history[c, alive] = displacement
+    # (c + 1, n, m); a copy only once a replica has diverged
+    earlier = history[:c + 1] if bool(alive.all()) else history[:c + 1, alive]
+    products[:c + 1, c] = torch.einsum("crm,rm->cm", earlier, displacement)
+    earlier_sums[:c + 1, c] = earlier.sum(1)
+    step = displacement - earlier  # per replica, so no difference of large sums
+    step.mul_(step)
+    increments[:c + 1, c] = step.sum(1)
+    fourth[:c + 1, c] = step.mul_(step).sum(1)
+
+
+def _fdr_estimators(optimizer: Optimizer):
+    """The derived FDR estimators (dissipation, fluctuation), compiled for torch."""
+    from sgdfp.derive.stationarity import fdr_estimators
+    from sgdfp.numerics import compile
+
+    dissipation, fluctuation, args = fdr_estimators("momentum" if optimizer.has_velocity else "sgd")
+    return compile([dissipation, fluctuation], args, "torch")
+
+
+def _fdr_sums(sums: list[torch.Tensor], c: int, estimators, optimizer: Optimizer, displacement: torch.Tensor,
+              velocities: torch.Tensor | None, gradients: torch.Tensor, points: torch.Tensor, alive: torch.Tensor,
+              eigenvectors: torch.Tensor, lr: float) -> None:
+    """Add checkpoint ``c``'s FDR sums: the force the optimiser applies (as :meth:`Optimizer.step` forms it),
+    projected, with the displacement and the velocity at that step."""
+    with torch.no_grad():
+        force = gradients + optimizer.weight_decay * points if optimizer.weight_decay else gradients
+        F = force[alive].to(eigenvectors.dtype) @ eigenvectors
+        y = displacement
+        v = (velocities[alive].to(eigenvectors.dtype) @ eigenvectors if velocities is not None
+             else torch.zeros_like(F))
+        A, B = estimators(y, v, F, lr, optimizer.momentum)
+        A, B = torch.broadcast_to(A, F.shape), torch.broadcast_to(B, F.shape)
+        for target, value in zip(sums, (A, B, A * A, B * B, A * B, y * F, v * F, F * F, F)):
+            target[c] += value.sum(0).to(torch.float64)
 
 
 def run_ensemble(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor,
                  eigenvectors: torch.Tensor, lr: float, batch_size: int, replicas: int, steps: int,
                  checkpoints, sampling: str = "with", seed: int = 0, progress: bool = False,
                  keep_final: int = 0, bounds: DivergenceBounds | None = None,
-                 optimizer: Optimizer | None = None) -> EnsembleResult:
+                 optimizer: Optimizer | None = None, two_time: bool | None = None, fdr: bool = True) -> EnsembleResult:
     """Run R replicas of SGD (or of ``optimizer``) for ``steps`` steps and record per-mode moments at
     ``checkpoints`` (:func:`ensemble_sums` over every replica, then :meth:`EnsembleSums.moments`).
 
     ``keep_final`` live replicas' final parameters are returned too (for the validity diagnostic);
-    ``bounds`` says when a finite replica counts as diverged."""
+    ``bounds`` says when a finite replica counts as diverged; ``two_time`` and ``fdr`` as for :func:`ensemble_sums`."""
     return ensemble_sums(model, theta, inputs, targets, eigenvectors, lr, batch_size, replicas, steps, checkpoints,
-                         sampling, seed, progress, keep_final, bounds, optimizer=optimizer).moments()
+                         sampling, seed, progress, keep_final, bounds, optimizer=optimizer, two_time=two_time,
+                         fdr=fdr).moments()
 
 
 def run_loop(model: FlatModel, theta, inputs, targets, eigenvectors, lr, batch_size, replicas, steps, checkpoints,

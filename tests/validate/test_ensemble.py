@@ -100,3 +100,88 @@ def test_replica_seeds_are_distinct_and_depend_on_the_run_seed():
     seeds = {replica_seed(11, r) for r in range(100_000)}
     assert len(seeds) == 100_000 and max(seeds) < 2**32
     assert replica_seed(12, 0) not in seeds
+
+
+def _reference_trajectories(model, theta, x, y, V, lr, batch_size, replicas, steps, checkpoints, seed, optimizer):
+    """Every replica's projected displacement, velocity and force at the checkpoints, one replica and one step at a
+    time (each minibatch drawn from the replica's own stream, as run_loop does; at the last checkpoint the next
+    draw)."""
+    from sgdfp.validate.ensemble import _generators, draw_batches
+
+    generators = _generators(seed, range(replicas), theta.device)
+    beta, decay = optimizer.momentum, optimizer.weight_decay
+    d = np.zeros((len(checkpoints), replicas, V.shape[1]))
+    vel, force = np.zeros_like(d), np.zeros_like(d)
+    for r in range(replicas):
+        t, v = theta.detach().clone(), torch.zeros_like(theta)
+        for k in range(steps + 1):
+            index = draw_batches(generators[r], 1, batch_size, x.shape[0], "with", theta.device)[0]
+            point = t + beta * v if optimizer.kind == "nesterov" else t
+            g = torch.func.grad(model.loss)(point, x[index], y[index]) + decay * point
+            if k in checkpoints:
+                c = list(checkpoints).index(k)
+                d[c, r], force[c, r] = ((t - theta) @ V).numpy(), (g @ V).numpy()
+                vel[c, r] = (v @ V).numpy() if optimizer.has_velocity else 0.0  # plain SGD keeps no velocity
+            if k == steps:
+                break
+            v = beta * v - lr * g
+            t = t + v
+    return d, vel, force
+
+
+def test_two_time_and_fdr_sums_match_per_replica_trajectories_and_combine_over_shards():
+    from sgdfp.validate.ensemble import EnsembleSums, ensemble_sums
+    from sgdfp.validate.optimizer import Optimizer
+
+    model, x, y = tiny()
+    V = torch.linalg.qr(torch.randn(model.num_parameters, 4, dtype=torch.float64))[0]
+    checkpoints, steps, replicas, lr = [0, 2, 5, 9], 9, 5, 0.1
+    for optimizer in (Optimizer(), Optimizer("heavy-ball", 0.6, 0.01)):
+        d, vel, F = _reference_trajectories(model, model.theta0, x, y, V, lr, 8, replicas, steps, checkpoints, 4,
+                                            optimizer)
+        whole = ensemble_sums(model, model.theta0, x, y, V, lr, 8, replicas, steps, checkpoints, seed=4,
+                              optimizer=optimizer)
+        C = len(checkpoints)
+        upper = np.triu(np.ones((C, C), dtype=bool))[..., None]
+        step = d[None, :, :, :] - d[:, None, :, :]  # [c, c', r, m] = d_c' - d_c
+        reference = {"products": np.einsum("arm,brm->abm", d, d),
+                     "earlier": np.broadcast_to(d.sum(1)[:, None], (C, C, 4)),
+                     "increments": (step**2).sum(2), "fourth": (step**4).sum(2)}
+        for name, value in reference.items():
+            assert np.allclose(getattr(whole.two_time, name).numpy(), np.where(upper, value, 0), rtol=1e-10,
+                               atol=1e-14), (optimizer, name)
+        b = optimizer.momentum
+        A, B = 2 * (1 - b) * d * F + 2 * b * vel * F, lr * F**2
+        for name, value in (("dissipation", A), ("fluctuation", B), ("dissipation_squares", A * A),
+                            ("fluctuation_squares", B * B), ("products", A * B), ("position_force", d * F),
+                            ("velocity_force", vel * F), ("force_squares", F * F), ("force_total", F)):
+            assert np.allclose(getattr(whole.fdr, name).numpy(), value.sum(1), rtol=1e-10, atol=1e-14), name
+        parts = [ensemble_sums(model, model.theta0, x, y, V, lr, 8, replicas, steps, checkpoints, seed=4,
+                               optimizer=optimizer, shard=shard) for shard in (range(0, 2), range(2, 5))]
+        combined = EnsembleSums.combine(parts, keep_final=0)
+        for a, b_ in zip(combined.extra_tensors(), whole.extra_tensors()):
+            assert torch.allclose(a, b_, rtol=1e-12, atol=1e-15)
+        assert len(whole.extra_tensors()) == 13
+        rebuilt = whole.with_extra_tensors(whole.extra_tensors())
+        assert torch.equal(rebuilt[0].fourth, whole.two_time.fourth) and torch.equal(rebuilt[1].products,
+                                                                                    whole.fdr.products)
+
+
+def test_two_time_sums_are_bounded_and_optional():
+    from sgdfp.validate import ensemble
+
+    model, x, y = tiny()
+    V = torch.eye(model.num_parameters, dtype=torch.float64)[:, :3]
+    arguments = (model, model.theta0, x, y, V, 0.1, 8, 3, 4, [0, 2, 4])
+    assert ensemble.ensemble_sums(*arguments).two_time is not None
+    assert ensemble.ensemble_sums(*arguments, two_time=False, fdr=False).two_time is None
+    limit = ensemble.TWO_TIME_LIMIT
+    try:
+        ensemble.TWO_TIME_LIMIT = 10  # beyond the bound the default skips them, an explicit True insists
+        assert ensemble.ensemble_sums(*arguments).two_time is None
+        assert ensemble.ensemble_sums(*arguments, two_time=True).two_time is not None
+    finally:
+        ensemble.TWO_TIME_LIMIT = limit
+    # a diverged replica leaves the later pairs: counts by the later checkpoint
+    result = ensemble.ensemble_sums(*arguments).moments()
+    assert result.two_time is not None and result.fdr is not None and result.total.shape == (3, 3)
