@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import mpmath
 import numpy as np
 from payload_context import NO_ARGUMENTS, Entry, as_record, call, entry
 from payload_context import cls as _cls
@@ -162,7 +163,7 @@ DERIVE = {
     "sgdfp.derive.MomentRecursion.rows": entry(NO_ARGUMENTS, on=lambda c: c.mode.moment_recursion(2)),
     "sgdfp.derive.MomentRecursion.moment_names": entry(lambda c: call(2), on=_cls("sgdfp.derive.MomentRecursion")),
     "sgdfp.derive.MomentRecursion.latex": entry(NO_ARGUMENTS, on=lambda c: c.mode.moment_recursion(2)),
-    "sgdfp.derive.mode_update": entry(NO_ARGUMENTS),
+    "sgdfp.derive.mode_update": entry(lambda c: call(((0, 4),))),
     "sgdfp.derive.pair_recursion": entry(NO_ARGUMENTS),
     "sgdfp.derive.ModifiedEquation": entry(lambda c: as_record(c.modified)),
     "sgdfp.derive.ModifiedEquation.generator": entry(lambda c: call(c.density), on=lambda c: c.modified),
@@ -212,6 +213,14 @@ DERIVE = {
     "sgdfp.derive.sgd_update": entry(lambda c: call(c.symbols[0] ** 2 / 2, [c.symbols[0]], _eta(), [[1]],
                                                     {(0, 0, 0): 1})),
     "sgdfp.derive.symbolic_sgd": entry(lambda c: call(1, _eta())),
+    "sgdfp.derive.fdr_relations": entry(lambda c: call("momentum")),
+    "sgdfp.derive.fdr_estimators": entry(lambda c: call("sgd")),
+    "sgdfp.derive.energy_relation": entry(lambda c: call(1)),
+    "sgdfp.derive.two_time_moments": entry(NO_ARGUMENTS),
+    "sgdfp.derive.stationary_msd": entry(lambda c: call(False)),
+    "sgdfp.derive.diffusive_msd": entry(NO_ARGUMENTS),
+    "sgdfp.derive.local_exponent": entry(lambda c: call(_cls("sgdfp.derive.diffusive_msd")(c)())),
+    "sgdfp.derive.stationarity_equations": entry(NO_ARGUMENTS),
 }
 
 
@@ -248,6 +257,12 @@ def _mode_functions(c):
 
 _OPTIONAL = ["curvature_noise", "mean_grad", "cross", "mean0", "var0"]
 _MODE_ARGS = (np.array([1.0, 2.0]), 1.0, 0.1)
+
+
+def _displacement(c):
+    from sgdfp.numerics import displacement_functions
+
+    return displacement_functions("numpy")
 
 
 def _quantity(steps: bool):
@@ -305,6 +320,20 @@ NUMERICS = {
     "sgdfp.numerics.CompiledFunction": entry(lambda c: call(*_compiled_parts(c)),
                                              text=["source"]),  # the generated code, kept for reading
     "sgdfp.numerics.clear_cache": entry(NO_ARGUMENTS),
+    "sgdfp.numerics.displacement_functions": entry(lambda c: call("numpy")),
+    "sgdfp.numerics.DisplacementFunctions": entry(lambda c: call("numpy")),
+    "sgdfp.numerics.DisplacementFunctions.msd": entry(
+        lambda c: ((np.array([0.0, 1.0]), 1.0, 0.1, 5), {"var_k": 0.5, "mean_grad": 0.1}), on=_displacement,
+        keys=["var_k", "mean_grad"]),
+    "sgdfp.numerics.DisplacementFunctions.covariance": entry(lambda c: call(1.0, 0.1, 5, 0.5), on=_displacement),
+    "sgdfp.numerics.DisplacementFunctions.mean_displacement": entry(lambda c: call(1.0, 0.1, 5, 0.1, 0.5),
+                                                                    on=_displacement),
+    "sgdfp.numerics.DisplacementFunctions.stationary_msd": entry(
+        lambda c: ((1.0, 1.0, 0.1, 5), {"curvature_noise": 0.1}), on=_displacement, keys=["curvature_noise"]),
+    "sgdfp.numerics.DisplacementFunctions.exponent": entry(lambda c: ((0.5, 1.0, 0.1, 2, 8), {"var_k": 0.5}),
+                                                           on=_displacement, keys=["var_k"]),
+    "sgdfp.numerics.DisplacementFunctions.between": entry(lambda c: call([0, 2, 5], np.array([0.0, 1.0]), 1.0, 0.1,
+                                                                         curvature_noise=0.1), on=_displacement),
     "sgdfp.numerics.mode_functions": entry(lambda c: call("numpy", "sgd")),
     "sgdfp.numerics.ModeFunctions": entry(lambda c: call("numpy", "langevin")),
     "sgdfp.numerics.ModeFunctions.function": entry(lambda c: call("variance", frozenset({"var0"})),
@@ -322,6 +351,19 @@ NUMERICS = {
     "sgdfp.numerics.ModeFunctions.sme2_variance": _quantity(True),
     "sgdfp.numerics.ModeFunctions.langevin_stationary_variance": _quantity(False),
     "sgdfp.numerics.regime_names": entry(lambda c: call(np.array([0, 1, 3]))),
+    "sgdfp.numerics.CoupledClosure": entry(lambda c: call([0.0, 1.0], [1.0, 0.5], 0.1, [[0.0, 0.5], [0.5, 0.1]],
+                                                          [0.1, 0.0], [[0.0, 0.1], [0.0, 0.0]])),
+    "sgdfp.numerics.CoupledClosure.operator": entry(NO_ARGUMENTS, on=lambda c: c.closure),
+    "sgdfp.numerics.CoupledClosure.step": entry(lambda c: call(np.zeros(2), np.ones(2)), on=lambda c: c.closure),
+    "sgdfp.numerics.CoupledClosure.trajectory": entry(lambda c: call(np.array([0, 5]), [0.1, 0.0], [0.2, 0.1]),
+                                                      on=lambda c: c.closure),
+    "sgdfp.numerics.CoupledClosure.variance": entry(lambda c: call(5, 0.1, 0.2), on=lambda c: c.closure),
+    "sgdfp.numerics.CoupledClosure.growth_offsets": entry(NO_ARGUMENTS, on=lambda c: c.closure),
+    "sgdfp.numerics.CoupledClosure.spectral_radius": entry(NO_ARGUMENTS, on=lambda c: c.closure),
+    "sgdfp.numerics.CoupledClosure.regimes": entry(lambda c: call(100), on=lambda c: c.closure),
+    "sgdfp.numerics.CoupledClosure.stationary_variance": entry(NO_ARGUMENTS, on=lambda c: c.closure),
+    "sgdfp.numerics.coupled_regimes": entry(lambda c: call(np.array([0.0, 1.0]), np.array([0.01, -0.1]), 50)),
+    "sgdfp.numerics.feeding_radii": entry(lambda c: call(np.array([[0.5, 0.2], [0.0, 1.1]]), 1e-12)),
     "sgdfp.numerics.QuadraticModel": entry(lambda c: call([[1.0, 0.0], [0.0, 0.5]], [[1.0, 0.0], [0.0, 0.5]], 0.1,
                                                           np.zeros((2, 2, 2, 2)), [0.1, 0.0], np.zeros((2, 2, 2)),
                                                           dynamics="sgd"), text=["dynamics"]),
@@ -383,6 +425,32 @@ STATS = {
 # -------------------------------------------------------------------------------------------------- validate
 def _config(c):
     return c.results.config
+
+
+def _observables_inputs(c):
+    """A tiny real ensemble of the exactly quadratic model and its statistics (built once per context)."""
+    if not hasattr(c, "_observables_inputs"):
+        import torch
+        from problems import Linear, quadratic_problem
+
+        from sgdfp.validate import FlatModel
+        from sgdfp.validate.ensemble import ensemble_sums
+        from sgdfp.validate.statistics import mode_statistics
+
+        dataset, loss = quadratic_problem(dim=3, samples=90)
+        model = FlatModel(Linear(3), loss=loss)
+        theta = torch.zeros(3, dtype=torch.float64)
+        stats = mode_statistics(model, theta, dataset.inputs, dataset.targets, 4, "with")
+        sums = ensemble_sums(model, theta, dataset.inputs, dataset.targets, stats.eigenvectors, 0.5, 4, 6, 8,
+                             [0, 1, 2, 4, 8], seed=0)
+        c._observables_inputs = (sums, stats)
+    return c._observables_inputs
+
+
+def _observables(c):
+    from sgdfp.validate import measure_observables
+
+    return measure_observables(*_observables_inputs(c), 0.5)
 
 
 def _flat(c):
@@ -457,6 +525,10 @@ VALIDATE = {
                                                    text=["directory"]),
     "sgdfp.validate.dense_eigenpairs": entry(lambda c: call(_cls("torch.eye")(c)(3, dtype=_cls("torch.float64")(c)))),
     "sgdfp.validate.get_eigensolver": entry(lambda c: call("lanczos", 10, 2, 3000, 0)),
+    "sgdfp.validate.measure_observables": entry(lambda c: call(_observables_inputs(c)[0], _observables_inputs(c)[1], 0.5,
+                                                       reference_projection=np.zeros(3), origin=2, level=0.9)),
+    "sgdfp.validate.Observables": entry(lambda c: as_record(_observables(c)), record=True),
+    "sgdfp.validate.ObservablesSummary": entry(lambda c: as_record(_observables(c).summary), record=True),
     "sgdfp.validate.json_summary": entry(lambda c: call(c.results)),
     "sgdfp.validate.load_digits": entry(NO_ARGUMENTS),
     "sgdfp.validate.load_fashion_mnist": entry(lambda c: call(c.root / "no-fashion-mnist-here", 6, "train"),
@@ -568,5 +640,70 @@ SWEEP = {
 }
 
 #: A valid call of every public callable of the packages the test covers.
-CALLS: dict[str, Entry] = {**DERIVE, **NUMERICS, **STATS, **VALIDATE, **TESTING, **REPORT, **DOCUMENT,
+# ------------------------------------------------------------------------- the exact map's law (derive, numerics)
+def _gauss(c):
+    return _cls("sgdfp.derive.GaussianCurvature")(c)(1, 0.5)
+
+
+def _discrete(c):
+    return _cls("sgdfp.derive.DiscreteCurvature")(c)([0.5, 5], [0.9, 0.1])
+
+
+def _density(c):
+    return _cls("sgdfp.derive.DensityCurvature")(c).gamma(2, 0.5)
+
+
+def _sampled(c):
+    return _cls("sgdfp.numerics.sampled_minibatch_curvature")(c)([0.5, 1.0, 2.0], 2, draws=100)
+
+
+def _sample_mode(c):
+    return _cls("sgdfp.derive.Mode")(c).from_samples([1, 4, 9], [1, -3, 2], 0.1, 1)
+
+
+def _law_methods(prefix, on):
+    return {f"{prefix}.power_mean": entry(lambda c: call(2.0, 0.5), on=on),
+            f"{prefix}.log_mean": entry(lambda c: call(0.5), on=on),
+            f"{prefix}.exceeds_one": entry(lambda c: call(0.5), on=on)}
+
+
+EXACT_LAW = {
+    "sgdfp.derive.CurvatureLaw": entry(NO_ARGUMENTS),
+    **_law_methods("sgdfp.derive.CurvatureLaw", _gauss),
+    "sgdfp.derive.CurvatureLaw.poles": entry(NO_ARGUMENTS, on=_gauss),
+    "sgdfp.derive.CurvatureLaw.log_mean_slope": entry(lambda c: call(0.5), on=_gauss),
+    "sgdfp.derive.GaussianCurvature": entry(lambda c: call(1, 0.5)),
+    **_law_methods("sgdfp.derive.GaussianCurvature", _gauss),
+    "sgdfp.derive.DiscreteCurvature": entry(lambda c: call([0.5, 5], [0.9, 0.1])),
+    **_law_methods("sgdfp.derive.DiscreteCurvature", _discrete),
+    "sgdfp.derive.DiscreteCurvature.poles": entry(NO_ARGUMENTS, on=_discrete),
+    "sgdfp.derive.DiscreteCurvature.log_mean_slope": entry(lambda c: call(0.5), on=_discrete),
+    "sgdfp.derive.DensityCurvature": entry(lambda c: call(lambda h: mpmath.exp(-h), (0, mpmath.inf))),
+    "sgdfp.derive.DensityCurvature.gamma": entry(lambda c: call(2, 0.5), on=_cls("sgdfp.derive.DensityCurvature")),
+    **_law_methods("sgdfp.derive.DensityCurvature", _density),
+    "sgdfp.derive.MapResult": entry(lambda c: call("tail index", 2.5, ""), record=True),
+    "sgdfp.derive.minibatch_curvature_law": entry(lambda c: call([1, 4, 9], 2, "with", 100)),
+    "sgdfp.derive.lyapunov_exponent": entry(lambda c: call(_gauss(c), 0.5)),
+    "sgdfp.derive.almost_sure_threshold": entry(lambda c: call(_discrete(c))),
+    "sgdfp.derive.tail_index": entry(lambda c: call(_discrete(c), 0.5)),
+    "sgdfp.derive.sample_cumulants": entry(lambda c: call([1, 4, 9], [1, -3, 2], 3)),
+    "sgdfp.derive.minibatch_mode_cumulants": entry(lambda c: call([1, 4, 9], [1, -3, 2], 2, "without", 3)),
+    "sgdfp.derive.Mode.from_samples": entry(lambda c: call([1, 4, 9], [1, -3, 2], 0.1, 2, "with", 3,
+                                                           dynamics="sgd"), on=_cls("sgdfp.derive.Mode"),
+                                            text=["dynamics"]),
+    "sgdfp.derive.Mode.stationary_moments": entry(lambda c: call(3), on=lambda c: c.mode),
+    "sgdfp.derive.Mode.stationary_excess_kurtosis": entry(NO_ARGUMENTS, on=lambda c: c.mode),
+    "sgdfp.derive.Mode.curvature_law": entry(NO_ARGUMENTS, on=_sample_mode),
+    "sgdfp.derive.Mode.lyapunov_exponent": entry(NO_ARGUMENTS, on=_sample_mode),
+    "sgdfp.derive.Mode.almost_sure_threshold": entry(NO_ARGUMENTS, on=_sample_mode),
+    "sgdfp.derive.Mode.tail_index": entry(NO_ARGUMENTS, on=lambda c: c.mode),
+    "sgdfp.numerics.SampledCurvature": entry(lambda c: call([0.5, 1.0, 2.0])),
+    **_law_methods("sgdfp.numerics.SampledCurvature", _sampled),
+    "sgdfp.numerics.SampledCurvature.poles": entry(NO_ARGUMENTS, on=_sampled),
+    "sgdfp.numerics.SampledCurvature.log_mean_slope": entry(lambda c: call(0.5), on=_sampled),
+    "sgdfp.numerics.sampled_minibatch_curvature": entry(lambda c: call([0.5, 1.0, 2.0], 2, "without", 100, 1)),
+}
+
+
+CALLS: dict[str, Entry] = {**DERIVE, **NUMERICS, **EXACT_LAW, **STATS, **VALIDATE, **TESTING, **REPORT, **DOCUMENT,
                            **SWEEP}

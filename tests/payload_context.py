@@ -129,6 +129,12 @@ class Context:
         return QuadraticModel([[1.0, 0.2], [0.2, 0.5]], [[1.0, 0.0], [0.0, 0.5]], 0.1)
 
     @cached_property
+    def closure(self):
+        from sgdfp.numerics import CoupledClosure
+
+        return CoupledClosure([0.0, 1.0], [1.0, 0.5], 0.1, [[0.0, 0.5], [0.5, 0.1]])
+
+    @cached_property
     def results(self):
         """A tiny real run: an exactly quadratic model, 8 replicas, 10 steps (about 3 s)."""
         from problems import Linear, quadratic_problem

@@ -10,7 +10,11 @@ The mode theory (:mod:`sgdfp.derive.mode`): the parameter table (:data:`MODE_PAR
 dynamics strategies (:data:`SGD`, :data:`LANGEVIN`, :data:`SME2`), the regime rule (:func:`regime_rule`),
 :class:`Mode`, and the catalogue of its equations (:class:`Equation`, :func:`mode_equations`);
 momentum and weight decay on the state :math:`(y, v)`: :class:`Momentum`, :class:`MomentumMode`
-(:func:`momentum_update`, :func:`momentum_matrix`, :func:`stability_conditions`, :func:`flat_diffusion`).
+(:func:`momentum_update`, :func:`momentum_matrix`, :func:`stability_conditions`, :func:`flat_diffusion`);
+the exact map's law beside the truncated equation's: :class:`CurvatureLaw` (:class:`GaussianCurvature`,
+:class:`DiscreteCurvature`, :class:`DensityCurvature`, :func:`minibatch_curvature_law`),
+:func:`lyapunov_exponent`, :func:`almost_sure_threshold`, :func:`tail_index` (a :class:`MapResult`), and the
+minibatch cumulants of per-sample data (:func:`sample_cumulants`, :func:`minibatch_mode_cumulants`).
 Every result prints as LaTeX.
 
 ``QuadraticModel``, ``ModeDecomposition`` and ``pair_cross_covariance`` evaluate with numpy and live
@@ -52,6 +56,17 @@ if TYPE_CHECKING:
         get_dynamics,
     )
     from sgdfp.derive.mode.equations import GROUPS, Equation, EquationGroup, mode_equations
+    from sgdfp.derive.mode.exact_law import (
+        CurvatureLaw,
+        DensityCurvature,
+        DiscreteCurvature,
+        GaussianCurvature,
+        MapResult,
+        almost_sure_threshold,
+        lyapunov_exponent,
+        minibatch_curvature_law,
+        tail_index,
+    )
     from sgdfp.derive.mode.mode import DiffusionCoefficient, Mode
     from sgdfp.derive.mode.momentum import (
         Momentum,
@@ -64,11 +79,22 @@ if TYPE_CHECKING:
     from sgdfp.derive.mode.pair import pair_recursion
     from sgdfp.derive.mode.parameters import MODE_PARAMETERS, PARAMETERS, Parameter
     from sgdfp.derive.mode.regime import REGIMES, diffusive_band, regime_conditions, regime_rule
+    from sgdfp.derive.mode.sample_cumulants import minibatch_mode_cumulants, sample_cumulants
     from sgdfp.derive.mode.update import MomentRecursion, mode_update
     from sgdfp.derive.modified import ModifiedEquation, modified_equation
     from sgdfp.derive.noise import Noise
     from sgdfp.derive.operators import KramersMoyalSeries
     from sgdfp.derive.printing import align, latex, text
+    from sgdfp.derive.stationarity import (
+        diffusive_msd,
+        energy_relation,
+        fdr_estimators,
+        fdr_relations,
+        local_exponent,
+        stationarity_equations,
+        stationary_msd,
+        two_time_moments,
+    )
     from sgdfp.derive.symbols import eta, gradient_noise_symbols, parameters
     from sgdfp.derive.update import DiscreteUpdate, jump_moment, sgd_update, symbolic_sgd
 
@@ -97,6 +123,17 @@ _EXPORTS = {
     "Equation": "sgdfp.derive.mode.equations",
     "EquationGroup": "sgdfp.derive.mode.equations",
     "mode_equations": "sgdfp.derive.mode.equations",
+    "CurvatureLaw": "sgdfp.derive.mode.exact_law",
+    "GaussianCurvature": "sgdfp.derive.mode.exact_law",
+    "DiscreteCurvature": "sgdfp.derive.mode.exact_law",
+    "DensityCurvature": "sgdfp.derive.mode.exact_law",
+    "MapResult": "sgdfp.derive.mode.exact_law",
+    "minibatch_curvature_law": "sgdfp.derive.mode.exact_law",
+    "lyapunov_exponent": "sgdfp.derive.mode.exact_law",
+    "almost_sure_threshold": "sgdfp.derive.mode.exact_law",
+    "tail_index": "sgdfp.derive.mode.exact_law",
+    "sample_cumulants": "sgdfp.derive.mode.sample_cumulants",
+    "minibatch_mode_cumulants": "sgdfp.derive.mode.sample_cumulants",
     "DiffusionCoefficient": "sgdfp.derive.mode.mode",
     "Mode": "sgdfp.derive.mode.mode",
     "Momentum": "sgdfp.derive.mode.momentum",
@@ -123,6 +160,14 @@ _EXPORTS = {
     "align": "sgdfp.derive.printing",
     "latex": "sgdfp.derive.printing",
     "text": "sgdfp.derive.printing",
+    "diffusive_msd": "sgdfp.derive.stationarity",
+    "energy_relation": "sgdfp.derive.stationarity",
+    "fdr_estimators": "sgdfp.derive.stationarity",
+    "fdr_relations": "sgdfp.derive.stationarity",
+    "local_exponent": "sgdfp.derive.stationarity",
+    "stationarity_equations": "sgdfp.derive.stationarity",
+    "stationary_msd": "sgdfp.derive.stationarity",
+    "two_time_moments": "sgdfp.derive.stationarity",
     "eta": "sgdfp.derive.symbols",
     "gradient_noise_symbols": "sgdfp.derive.symbols",
     "parameters": "sgdfp.derive.symbols",
@@ -156,6 +201,17 @@ __all__ = [
     "Equation",
     "EquationGroup",
     "mode_equations",
+    "CurvatureLaw",
+    "GaussianCurvature",
+    "DiscreteCurvature",
+    "DensityCurvature",
+    "MapResult",
+    "minibatch_curvature_law",
+    "lyapunov_exponent",
+    "almost_sure_threshold",
+    "tail_index",
+    "sample_cumulants",
+    "minibatch_mode_cumulants",
     "DiffusionCoefficient",
     "Mode",
     "Momentum",
@@ -182,6 +238,14 @@ __all__ = [
     "align",
     "latex",
     "text",
+    "diffusive_msd",
+    "energy_relation",
+    "fdr_estimators",
+    "fdr_relations",
+    "local_exponent",
+    "stationarity_equations",
+    "stationary_msd",
+    "two_time_moments",
     "eta",
     "gradient_noise_symbols",
     "parameters",

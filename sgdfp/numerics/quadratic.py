@@ -27,6 +27,11 @@ instance when :math:`H` and :math:`C` commute and there is no curvature noise); 
 :math:`a, b` keep the exact cross-covariance
 :math:`\operatorname{Cov}_k(y_a, y_b) = r^k\operatorname{Cov}_0 + \eta^2\tilde C_{ab}\frac{1 - r^k}{1 - r}`,
 :math:`r = (1 - \eta\lambda_a)(1 - \eta\lambda_b)`, derived from the two-mode update.
+
+:meth:`QuadraticModel.modes` never drops that coupling silently: each :class:`CoupledMode` answers from the full
+second moments (its variance, stationary variance, and its regime from the spectral radius of the second-moment
+operator on the moments that feed it), with the one-mode :class:`~sgdfp.derive.Mode` of its diagonal statistics
+beside it as ``uncoupled``. For many modes, :mod:`sgdfp.numerics.coupled` closes the diagonal pairwise.
 """
 
 from __future__ import annotations
@@ -38,8 +43,10 @@ import numpy as np
 import scipy.linalg
 
 from sgdfp.derive import LANGEVIN, SGD, Dynamics, Mode, eta, get_dynamics, pair_recursion
+from sgdfp.derive.inputs import refuse_text
+from sgdfp.numerics.coupled import feeding_radii
 
-__all__ = ["QuadraticModel", "ModeDecomposition", "pair_cross_covariance", "offdiagonal_fraction"]
+__all__ = ["QuadraticModel", "ModeDecomposition", "CoupledMode", "pair_cross_covariance", "offdiagonal_fraction"]
 
 
 def _matrix(value, name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -97,6 +104,82 @@ def pair_cross_covariance(lam_a: float, lam_b: float, cov_ab: float, lr: float, 
     return float(r**k * cov0 + s * (1 - r**k) / (1 - r))
 
 
+class CoupledMode:
+    r"""Mode ``index`` of a :class:`QuadraticModel`, with everything that couples it to the others.
+
+    Its answers come from the full second moments rotated into the eigenbasis of :math:`H` -- never from the
+    one-mode theory alone, which drops the gradient noise and curvature noise between modes: ``uncoupled`` is
+    that :class:`~sgdfp.derive.Mode` (its diagonal statistics), kept beside for comparison.
+
+    Attributes:
+        index: the mode's position in eigenvalue order; ``curvature``: :math:`\lambda`.
+        uncoupled: the one-mode :class:`~sgdfp.derive.Mode` of its diagonal statistics.
+        spectral_radius: :math:`r`, the spectral radius of the second-moment operator restricted to the second
+            moments that feed this mode's (:func:`~sgdfp.numerics.coupled.feeding_radii`).
+        coupled: whether any second moment other than its own feeds it.
+        feeders: the modes whose variances feed it (itself included).
+    """
+
+    def __init__(self, model: QuadraticModel, rotated: QuadraticModel, basis: np.ndarray, index: int,
+                 uncoupled: Mode, radius: float, states: np.ndarray):
+        d = model.dim
+        self._model, self._rotated, self._basis, self.index, self.uncoupled = model, rotated, basis, index, uncoupled
+        self.curvature = float(uncoupled.curvature)
+        self.spectral_radius = float(radius)
+        self.coupled = states.size > 1
+        self.feeders = tuple(int(s // d) for s in states if s // d == s % d)
+        self._states = states
+
+    def __repr__(self) -> str:
+        return (f"CoupledMode(index={self.index}, curvature={self.curvature:g}, spectral_radius="
+                f"{self.spectral_radius:.6g}, coupled={self.coupled}, feeders={self.feeders})")
+
+    def _project(self, cov: np.ndarray) -> float:
+        e = self._basis[:, self.index]
+        return float(e @ cov @ e)
+
+    def mean(self, k: int, mean0=None) -> float:
+        r""":math:`\mathbb{E}[e^\top x_k]` from the model's ``mean0`` (original coordinates, zero by default)."""
+        return float(self._basis[:, self.index] @ self._model.mean(k, mean0))
+
+    def variance(self, k: int, mean0=None, cov0=None) -> float:
+        r""":math:`\operatorname{Var}[e^\top x_k]`, exact, from the model's ``mean0`` and ``cov0`` (zero by default)."""
+        return self._project(self._model.covariance(k, mean0, cov0))
+
+    def growth_offset(self) -> float:
+        """:math:`u = r - 1`; a mode nothing else feeds keeps its one-mode offset, formed without cancellation."""
+        return float(self.uncoupled.growth_offset()) if not self.coupled else self.spectral_radius - 1
+
+    def contraction(self) -> float:
+        """:math:`q = 1 + u`, the per-step factor of its second moment in the long run."""
+        return 1 + self.growth_offset()
+
+    def regime(self, horizon: int | float | None = None) -> str:
+        r"""The regime by the one rule, from :math:`\lambda` and the coupled growth offset."""
+        from sgdfp.numerics.coupled import coupled_regimes
+
+        refuse_text(horizon, "horizon")
+        if horizon is not None and (not isinstance(horizon, numbers.Real) or isinstance(horizon, bool)
+                                    or not horizon > 0):
+            raise ValueError(f"horizon must be a positive number of steps; got {horizon!r}")
+        return coupled_regimes(np.array([self.curvature]), np.array([self.growth_offset()]), horizon)[0]
+
+    def stationary_variance(self) -> float:
+        r"""The exact stationary variance; ``nan`` where the second moments feeding it grow (:math:`r \ge 1`) or
+        the model's mean has no fixed point."""
+        if self.growth_offset() >= 0:
+            return float("nan")
+        cov = self._model.stationary_covariance()
+        if cov is not None:
+            return self._project(cov)
+        return self._rotated._block_stationary_variance(self.index, self._states)
+
+    def stationary_mean(self) -> float:
+        """The stationary mean, or ``nan`` where there is none."""
+        m = self._model.stationary_mean()
+        return float("nan") if m is None or self.growth_offset() >= 0 else float(self._basis[:, self.index] @ m)
+
+
 @dataclass(frozen=True)
 class ModeDecomposition:
     r"""The modes of a :class:`QuadraticModel` in the eigenbasis of :math:`H`.
@@ -104,11 +187,13 @@ class ModeDecomposition:
     Attributes:
         eigenvalues: :math:`\lambda_a`, ascending.
         eigenvectors: columns :math:`e_a`.
-        modes: one :class:`~sgdfp.derive.Mode` per eigenvalue (diagonal noise statistics).
+        modes: one :class:`CoupledMode` per eigenvalue: the exact, coupled answers, each with its one-mode
+            :class:`~sgdfp.derive.Mode` (diagonal noise statistics) as ``uncoupled``.
         grad_noise_offdiagonal: :math:`\|\mathrm{offdiag}\,\tilde C\|_F / \|\tilde C\|_F` in the eigenbasis.
         curvature_noise_offdiagonal: the same for :math:`\tilde\Gamma` (share of its Frobenius norm off
             the entries :math:`\tilde\Gamma_{aa,aa}`); 0 without curvature noise.
         rotated_grad_cov: :math:`\tilde C = V^\top C V`.
+        coupled: whether any mode's variance is fed by another's second moments.
     """
 
     eigenvalues: np.ndarray
@@ -117,6 +202,7 @@ class ModeDecomposition:
     grad_noise_offdiagonal: float
     curvature_noise_offdiagonal: float
     rotated_grad_cov: np.ndarray
+    coupled: bool = False
 
 
 class QuadraticModel:
@@ -296,6 +382,18 @@ class QuadraticModel:
         cov = S.reshape(d, d) - np.outer(m, m)
         return (cov + cov.T) / 2
 
+    def _block_stationary_variance(self, index: int, states: np.ndarray) -> float:
+        """Coordinate ``index``'s stationary variance from the closed subsystem of the second moments ``states``
+        (row-major indices of vec S) that feed it, where the whole system has no stationary law."""
+        m = self.stationary_mean()
+        if m is None:
+            return float("nan")
+        d, squared_drift = self.dim, self.dynamics is SGD
+        _, offset = self.step(m, np.zeros((d, d)), squared_drift)
+        block = self._second_moment_operator(squared_drift)[np.ix_(states, states)]
+        second = np.linalg.solve(np.eye(states.size) - block, offset.ravel()[states])
+        return float(second[np.searchsorted(states, index * d + index)] - m[index] ** 2)
+
     def stationary_covariance(self) -> np.ndarray | None:
         """The stationary covariance, or None where no stationary law exists: for SGD the fixed point of the
         exact recursion (the discrete Lyapunov equation with the multiplicative term); for Langevin that of
@@ -342,9 +440,15 @@ class QuadraticModel:
             rho_diag = np.array([rho[a, a, a] for a in range(d)])
         else:
             rho_diag = np.zeros(d)
-        modes = [Mode.from_estimates(lam[a], C[a, a], self.lr, diag[a], gbar[a], rho_diag[a], dynamics=self.dynamics)
+        uncoupled = [Mode.from_estimates(lam[a], C[a, a], self.lr, diag[a], gbar[a], rho_diag[a],
+                                         dynamics=self.dynamics) for a in range(d)]
+        # which second moments feed which, in the eigenbasis (where the operator's zeros are structural)
+        rotated = QuadraticModel(np.diag(lam), (C + C.T) / 2, self.lr, None if self.curvature_noise is None else G,
+                                 gbar, None if self.cross is None else rho, dynamics=self.dynamics)
+        radius, feeders = feeding_radii(rotated._second_moment_operator(self.dynamics is SGD))
+        modes = [CoupledMode(self, rotated, V, a, uncoupled[a], radius[a * d + a], feeders[a * d + a])
                  for a in range(d)]
-        return ModeDecomposition(lam, V, modes, grad_off, g_off, C)
+        return ModeDecomposition(lam, V, modes, grad_off, g_off, C, any(m.coupled for m in modes))
 
     def cross_covariance(self, a: int, b: int, k: int | None = None) -> float:
         """Exact covariance of modes ``a`` and ``b`` (eigenvalue order) at step k from zero, or stationary.
