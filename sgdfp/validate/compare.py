@@ -69,12 +69,15 @@ def _by_regime(regimes, error, outside, measured_at_end, fixed_error) -> list[Re
 
 def summarise(curvature, lr, steps, measured, predicted, langevin, stationary, regimes, live,
               validity_error=None, effective_sgd=None, fixed_frame=None, measured_mean=None,
-              predicted_mean=None, null=None) -> tuple[RunSummary, ModeTable]:
+              predicted_mean=None, null=None, coupled=None, prediction=None) -> tuple[RunSummary, ModeTable]:
     """Summary metrics and the per-mode table for one run (final checkpoint = last row).
 
-    ``predicted`` is the headline prediction. ``fixed_frame`` (given when that is the moving frame): the per-mode
-    theory at the reference point, compared under its own keys (``fixed_frame_*``; without it they repeat the
-    headline's), with ``predicted_mean`` the moving frame's mean displacement, compared with ``measured_mean``.
+    ``predicted`` is the headline prediction, named by ``prediction`` (``"moving-frame"``, ``"coupled"``; by default
+    ``"moving-frame"`` when ``fixed_frame`` is given, ``"fixed-frame"`` otherwise). ``fixed_frame`` (given when the
+    headline is another): the per-mode theory at the reference point, compared under its own keys
+    (``fixed_frame_*``; without it they repeat the headline's), with ``predicted_mean`` the moving frame's mean
+    displacement, compared with ``measured_mean``. ``coupled``: the coupled closure in the fixed frame
+    (:meth:`~sgdfp.validate.optimizer.Optimizer.predict_coupled`), compared under ``coupled_*`` keys.
     ``effective_sgd`` (momentum runs): the SGD theory's variances at the effective learning rate, compared too.
     ``null`` (per mode, :func:`~sgdfp.validate.null.null_directions`): modes counted (``null_modes``) and left out of every metric; the
     table has every mode.
@@ -84,6 +87,7 @@ def summarise(curvature, lr, steps, measured, predicted, langevin, stationary, r
     :data:`VALIDITY_TOLERANCE` have left the local quadratic theory, and the summary splits the error
     between the modes inside and outside it."""
     moving = fixed_frame is not None
+    prediction = prediction or ("moving-frame" if moving else "fixed-frame")
     fixed_frame = fixed_frame if moving else predicted
     validity = np.full(curvature.shape, np.nan) if validity_error is None else np.asarray(validity_error, float)
     final_measured, final_predicted, final_langevin, final_fixed = (measured[-1], predicted[-1], langevin[-1],
@@ -95,18 +99,22 @@ def summarise(curvature, lr, steps, measured, predicted, langevin, stationary, r
             (np.full_like(final_measured, np.nan), np.full_like(final_measured, np.nan))
     outside = _outside(final_predicted, lower, upper, measured_at_end)
     fixed_outside = _outside(final_fixed, lower, upper, measured_at_end)
+    final_coupled = None if coupled is None else coupled[-1]
+    coupled_outside = None if coupled is None else _outside(final_coupled, lower, upper, measured_at_end)
     exponents = growth_exponents(steps, measured)
     with np.errstate(divide="ignore", invalid="ignore"):  # a mode without noise: 0/0, left out as NaN
         log_ratio = np.log(final_measured / final_predicted)
         langevin_log_ratio = np.log(final_measured / final_langevin)
         fixed_log_ratio = np.log(final_measured / final_fixed)
+        coupled_log_ratio = None if coupled is None else np.log(final_measured / final_coupled)
         frame_gap = np.abs(np.log(final_predicted / final_fixed))
         mean_error = (np.abs(measured_mean[-1] - predicted_mean[-1]) / np.sqrt(final_measured)
                       if predicted_mean is not None and live_at_end >= 2 else None)
     table = ModeTable(lower=lower.tolist(), upper=upper.tolist(), outside=outside.tolist(),
                       growth_exponent=exponents.tolist(), log_ratio=log_ratio.tolist(),
                       langevin_log_ratio=langevin_log_ratio.tolist(), validity_error=validity.tolist(),
-                      fixed_frame_log_ratio=fixed_log_ratio.tolist())
+                      fixed_frame_log_ratio=fixed_log_ratio.tolist(),
+                      coupled_log_ratio=None if coupled is None else coupled_log_ratio.tolist())
 
     # the summary: every metric over the modes that are not null directions
     keep = np.ones(curvature.shape, bool) if null is None else ~np.asarray(null, bool)
@@ -118,6 +126,8 @@ def summarise(curvature, lr, steps, measured, predicted, langevin, stationary, r
                                                            fixed_outside[keep])
     discrete_error, langevin_error = np.abs(log_ratio[keep]), np.abs(langevin_log_ratio[keep])
     fixed_error, frame_gap = np.abs(fixed_log_ratio[keep]), frame_gap[keep]
+    if coupled is not None:
+        final_coupled, coupled_outside = final_coupled[keep], coupled_outside[keep]
     final_effective = None if effective_sgd is None else effective_sgd[-1][keep]
     top = np.argsort(np.abs(curvature))[-TOP_MODES:]
     stiff = lr * curvature >= 0.2
@@ -130,7 +140,7 @@ def summarise(curvature, lr, steps, measured, predicted, langevin, stationary, r
         return float(np.mean(mask[measured_at_end])) if np.any(measured_at_end) else float("nan")
 
     values = {
-        "prediction": "moving-frame" if moving else "fixed-frame",
+        "prediction": prediction,
         "null_modes": int((~keep).sum()),
         "log_corr_top": _log_corr(final_measured[top], final_predicted[top]),
         "log_corr_all": _log_corr(final_measured, final_predicted),
@@ -148,7 +158,13 @@ def summarise(curvature, lr, steps, measured, predicted, langevin, stationary, r
         "fixed_frame_median_abs_log_ratio_top": _median_abs_log_ratio(final_measured[top], final_fixed[top]),
         "fixed_frame_median_abs_log_ratio_all": _median_abs_log_ratio(final_measured, final_fixed),
         "fixed_frame_fraction_outside_interval": fraction(fixed_outside),
-        "frame_gap_median_abs_log": median_over(frame_gap, np.ones_like(keep[keep])) if moving else None,
+        "coupled_median_abs_log_ratio_top": None if coupled is None
+        else _median_abs_log_ratio(final_measured[top], final_coupled[top]),
+        "coupled_median_abs_log_ratio_all": None if coupled is None
+        else _median_abs_log_ratio(final_measured, final_coupled),
+        "coupled_fraction_outside_interval": None if coupled is None else fraction(coupled_outside),
+        "frame_gap_median_abs_log": median_over(frame_gap, np.ones_like(keep[keep]))
+        if prediction == "moving-frame" else None,
         "mean_error_over_spread": None if mean_error is None else median_over(mean_error[keep], final_measured > 0),
         "by_regime": _by_regime(regimes, discrete_error, outside, measured_at_end, fixed_error),
         "confined_growth_exponent": median_over(exponents, regimes == "confined"),

@@ -17,12 +17,15 @@ from typing import Any
 from sgdfp.errors import InputError
 
 __all__ = ["ReferenceConfig", "CurvatureConfig", "EnsembleConfig", "ValidationConfig", "FLAT_FIELDS", "DTYPES",
-           "SAMPLING", "EIGENSOLVERS", "FRAME_MODES", "ensemble_optimizer"]
+           "SAMPLING", "EIGENSOLVERS", "FRAME_MODES", "COUPLING_AUTO_LIMIT", "ensemble_optimizer"]
 
 DTYPES = ("float64", "float32")
 SAMPLING = ("with", "without")
 EIGENSOLVERS = ("auto", "dense", "lanczos")
 FRAME_MODES = ("auto", "on", "off")  # sgdfp.validate.moving_frame imports torch; the names live here
+#: ``coupling="auto"`` measures the pairs' curvature noise up to this many modes (N m single-sample Hessian--vector
+#: products and an m x m matrix per step of the closure)
+COUPLING_AUTO_LIMIT = 1500
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ class ReferenceConfig:
 
 @dataclass(frozen=True)
 class CurvatureConfig:
-    """How the Hessian's eigenbasis and the per-mode statistics are measured.
+    r"""How the Hessian's eigenbasis and the per-mode statistics are measured.
 
     ``eigensolver``: ``"dense"`` (the whole Hessian), ``"lanczos"`` (the ``modes`` largest and the ``modes`` most
     negative eigenpairs from Hessian--vector products, 16 each when ``modes`` is None), or ``"auto"`` (dense up to
@@ -47,6 +50,11 @@ class CurvatureConfig:
     ``moving_frame``: propagate the replicas' covariance along the mean path
     (:mod:`~sgdfp.validate.moving_frame`) -- ``"auto"`` (up to ``FRAME_AUTO_LIMIT`` = 1 500 parameters and
     ``dense_limit``), ``"on"`` (up to ``dense_limit``) or ``"off"``; ``frame_refresh``: steps between its refreshes of the path's Hessian and noise.
+
+    ``coupling``: measure the curvature noise between every pair of measured modes,
+    :math:`V_{ij} = \operatorname{Var}_B[e_i^\top H_B e_j]`, from ``coupling_samples`` random samples and predict with
+    it (the coupled closure of :mod:`sgdfp.numerics.coupled` in the fixed frame, :math:`\eta^2 V s` in the moving
+    frame) -- ``"auto"`` (up to ``COUPLING_AUTO_LIMIT`` = 1 500 measured modes), ``"on"`` or ``"off"``.
     """
 
     eigensolver: str = "auto"
@@ -58,6 +66,9 @@ class CurvatureConfig:
     # on mnist-mlp (500 steps) refreshing every 10, 25, 50 or 100 steps gives the same error (median |log ratio|
     # 0.090-0.095, floor 0.085); 50 costs a fifth of 10 (benchmarks/bench_frame.py)
     frame_refresh: int = 50
+    coupling: str = "auto"
+    # 256 samples: N m single-sample Hessian-vector products, ~3 s on mnist-mlp (2 cores)
+    coupling_samples: int = 256
 
 
 @dataclass(frozen=True)
@@ -94,7 +105,8 @@ FLAT_FIELDS: dict[str, tuple[str | None, str]] = {
     "eigensolver": ("curvature", "eigensolver"), "modes": ("curvature", "modes"),
     "dense_limit": ("curvature", "dense_limit"), "curvature_samples": ("curvature", "curvature_samples"),
     "direction_chunk": ("curvature", "direction_chunk"), "moving_frame": ("curvature", "moving_frame"),
-    "frame_refresh": ("curvature", "frame_refresh"),
+    "frame_refresh": ("curvature", "frame_refresh"), "coupling": ("curvature", "coupling"),
+    "coupling_samples": ("curvature", "coupling_samples"),
 }
 
 
@@ -215,6 +227,9 @@ class ValidationConfig:
         if curvature.moving_frame not in FRAME_MODES:
             raise InputError(f"moving_frame must be one of {', '.join(FRAME_MODES)}; got {curvature.moving_frame!r}")
         _integer("frame_refresh", curvature.frame_refresh, 1)
+        if curvature.coupling not in FRAME_MODES:
+            raise InputError(f"coupling must be one of {', '.join(FRAME_MODES)}; got {curvature.coupling!r}")
+        _integer("coupling_samples", curvature.coupling_samples, 2)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -12,7 +12,10 @@ linearised along the mean path instead:
   per-step noise covariance :math:`\Xi_k = C_k + \mathrm{E}[\delta H\,S_k\,\delta H]`: :math:`C_k` the minibatch
   covariance of the gradient at the mean path (per-sample gradients times the minibatch factor) and the curvature
   noise of the reference point on the diagonal of its eigenbasis,
-  :math:`\mathrm{E}[\delta H S \delta H]_{ii} \approx \Gamma_i S_{ii}`. With momentum the state is :math:`(x, v)`
+  :math:`\mathrm{E}[\delta H S \delta H]_{ii} \approx \sum_j V_{ij} S_{jj}` with the pairs' curvature noise
+  :math:`V_{ij} = \operatorname{Var}_B[e_i^\top H_B e_j]` where it was measured (the coupled closure of
+  :mod:`sgdfp.derive.coupled`: the stiff modes' variance feeds the flat ones), :math:`\Gamma_i S_{ii}` otherwise.
+  With momentum the state is :math:`(x, v)`
   and the same recursion runs on its :math:`2P \times 2P` covariance (the map of
   :class:`sgdfp.derive.MomentumMode`, with the matrix :math:`H` in place of :math:`\lambda`).
 
@@ -127,9 +130,14 @@ def moving_frame(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, ta
     basis = complete_basis(vectors)
     device = basis.device
     identity = torch.eye(P, dtype=torch.float64, device=device)
-    # the reference point's curvature noise on the diagonal of its eigenbasis; none known off the measured modes
-    gamma = torch.zeros(P, dtype=torch.float64, device=device)
-    gamma[:m] = torch.as_tensor(stats.curvature_noise, dtype=torch.float64, device=device)
+    # the reference point's curvature noise in its eigenbasis, between pairs of modes where measured (V, whose
+    # diagonal is Gamma), on the diagonal otherwise; none known off the measured modes
+    pairs = getattr(stats, "pair_curvature_noise", None)
+    feed = torch.zeros(P, P, dtype=torch.float64, device=device)
+    if pairs is not None:
+        feed[:m, :m] = torch.as_tensor(pairs, dtype=torch.float64, device=device)
+    else:
+        feed[range(m), range(m)] = torch.as_tensor(stats.curvature_noise, dtype=torch.float64, device=device)
     theta = theta.detach()
     mean = theta.unsqueeze(0).clone()
     velocity = torch.zeros_like(mean) if optimizer.has_velocity else None
@@ -171,7 +179,7 @@ def moving_frame(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, ta
         point_variance = torch.diagonal(covariance)[:P] if not optimizer.has_velocity else (
             torch.diagonal(covariance)[:P] + 2 * lookahead * torch.diagonal(covariance[:P, P:])
             + lookahead**2 * torch.diagonal(covariance)[P:])
-        kick = eta**2 * (noise + torch.diag(gamma * point_variance))
+        kick = eta**2 * (noise + torch.diag(feed @ point_variance))
         covariance = transition @ covariance @ transition.T + (kick.repeat(2, 2) if optimizer.has_velocity else kick)
         overflowed = not bool(torch.isfinite(covariance).all()) or not bool(torch.isfinite(mean).all())
     return MovingFrame(

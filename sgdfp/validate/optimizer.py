@@ -119,6 +119,26 @@ class Optimizer:
         return thetas + velocities, velocities
 
     # ------------------------------------------------------------------ the theory
+    def predict_coupled(self, stats, lr: float, checkpoints: np.ndarray,
+                        reference_projection: np.ndarray | None = None) -> np.ndarray | None:
+        r"""The coupled closure's variances ``(C, m)`` in the fixed frame (:class:`sgdfp.numerics.CoupledClosure`),
+        where ``stats`` has the pairs' curvature noise and the replicas run SGD (weight decay included: it adds
+        :math:`\omega` to every curvature and :math:`\omega e_i^\top\theta^*` to the mean gradient); ``None``
+        otherwise -- with momentum the closure would run on the (y, v) state, which is not built."""
+        from sgdfp.numerics import CoupledClosure
+
+        if getattr(stats, "pair_curvature_noise", None) is None or self.has_velocity:
+            return None
+        mean_grad = stats.mean_grad
+        if self.weight_decay:
+            if reference_projection is None:
+                raise ValueError("a prediction with weight decay needs the reference point's projection")
+            mean_grad = mean_grad + self.weight_decay * np.asarray(reference_projection, dtype=np.float64)
+        closure = CoupledClosure(stats.curvature + self.weight_decay, stats.grad_noise, lr, stats.pair_curvature_noise,
+                                 mean_grad, stats.pair_cross)
+        with np.errstate(over="ignore", invalid="ignore"):  # a growing closure overflows to inf: no prediction there
+            return closure.trajectory(np.asarray(checkpoints, dtype=np.int64))[1]
+
     def predict(self, stats, lr: float, checkpoints: np.ndarray, horizon: int,
                 reference_projection: np.ndarray | None = None) -> Predictions:
         """The predictions for the modes of ``stats`` (a :class:`~sgdfp.validate.statistics.ModeStatistics`) at

@@ -40,10 +40,17 @@ def _drawable(*arrays) -> bool:
 
 
 def _fixed_frame(run) -> np.ndarray | None:
-    """The fixed-frame prediction ``(C, m)`` of a run whose headline is the moving frame (None otherwise)."""
-    if run.summary.prediction != "moving-frame" or run.fixed_frame_variance is None:
+    """The fixed-frame prediction ``(C, m)`` of a run whose headline is another theory (None otherwise)."""
+    if run.summary.prediction == "fixed-frame" or run.fixed_frame_variance is None:
         return None
     return _array(run.fixed_frame_variance)
+
+
+def _coupled(run) -> np.ndarray | None:
+    """The coupled closure ``(C, m)`` of a run where it is not the headline (None otherwise)."""
+    if run.summary.prediction == "coupled" or run.coupled_variance is None:
+        return None
+    return _array(run.coupled_variance)
 
 
 def draw_figures(results: ValidationResults, directory: Path) -> list[Path]:
@@ -69,6 +76,8 @@ def draw_figures(results: ValidationResults, directory: Path) -> list[Path]:
         langevin = _array(run.langevin_variance)[1:]
         fixed = _fixed_frame(run)
         fixed = None if fixed is None else fixed[1:]
+        coupled = _coupled(run)
+        coupled = None if coupled is None else coupled[1:]
         regimes = np.asarray(run.regimes)
         finite = np.all(np.isfinite(measured) & (measured > 0), axis=0)
         confined = [i for i in np.argsort(-np.abs(curvature)) if regimes[i] == "confined" and finite[i]][:3]
@@ -90,14 +99,18 @@ def draw_figures(results: ValidationResults, directory: Path) -> list[Path]:
                 axis.plot(steps, langevin[:, i], "--", color=colour, alpha=0.7)
                 if fixed is not None:
                     axis.plot(steps, fixed[:, i], ":", color=colour, alpha=0.9)
+                if coupled is not None:
+                    axis.plot(steps, coupled[:, i], "-.", color=colour, alpha=0.7)
             axis.set(xscale="log", yscale="log" if chosen else "linear", xlabel="step k", ylabel="variance",
                      title=f"{title}, η = {run.lr:g}")
             if chosen:
                 axis.legend(fontsize=7)
-    moving = any(_fixed_frame(run) is not None for run in runs)
-    fig.suptitle(f"{preset}: measured (dots, 95 % band), discrete SGD{' in the moving frame' if moving else ''} "
-                 f"(solid){', fixed frame at the reference point (dotted)' if moving else ''}, Langevin (dashed)",
-                 fontsize=9)
+    headline = {"moving-frame": " in the moving frame", "coupled": ", coupled closure"}.get(runs[0].summary.prediction, "")
+    beside = any(_fixed_frame(run) is not None for run in runs)
+    closure = any(_coupled(run) is not None for run in runs)
+    fig.suptitle(f"{preset}: measured (dots, 95 % band), discrete SGD{headline} (solid)"
+                 f"{', fixed frame at the reference point (dotted)' if beside else ''}"
+                 f"{', coupled closure there (dash-dot)' if closure else ''}, Langevin (dashed)", fontsize=9)
     fig.tight_layout()
     paths.append(directory / "variance_vs_step.png")
     fig.savefig(paths[-1], dpi=110)

@@ -86,6 +86,8 @@ class StatisticsRecord:
     mean_grad: list[float | None]
     cross: list[float | None]
     residuals: list[float | None] | None = None
+    #: samples the pairs' curvature noise V_ij was measured from (None: not measured, no coupled prediction)
+    coupling_samples: int | None = None
     undefined: dict[str, str] = field(default_factory=dict, compare=False)
 
 
@@ -152,10 +154,16 @@ class RunSummary:
         "frame_gap_median_abs_log": "no moving frame, or no mode with positive variances in both frames",
         "frame_refresh": "no moving frame", "frame_seconds": "no moving frame",
         "noise_change_median_abs_log": "no moving frame, or no mode with gradient noise at both ends of the path",
+        "coupled_median_abs_log_ratio_top": "no coupled closure (the pairs' curvature noise not measured, or momentum), "
+                                            "or no top mode with positive measured and coupled variances",
+        "coupled_median_abs_log_ratio_all": "no coupled closure (the pairs' curvature noise not measured, or momentum), "
+                                            "or no mode with positive measured and coupled variances",
+        "coupled_fraction_outside_interval": "no coupled closure, or no mode with a measured variance",
     }
 
     #: the theory the headline metrics (median_abs_log_ratio_*, fraction_outside_interval, log_corr_*) compare with:
-    #: "moving-frame" (sgdfp.validate.moving_frame) or "fixed-frame" (the per-mode theory at the reference point)
+    #: "moving-frame" (sgdfp.validate.moving_frame, with the pairs' curvature noise where measured), "coupled" (the
+    #: coupled closure at the reference point, sgdfp.numerics.coupled) or "fixed-frame" (the per-mode theory there)
     prediction: str = "fixed-frame"
     #: modes without noise (sgdfp.validate.compare.null_directions), left out of every metric below
     null_modes: int = 0
@@ -203,6 +211,10 @@ class RunSummary:
     frame_seconds: float | None = None
     #: the moving frame ran but its linearisation blew up (edge of stability): the fixed frame is the headline
     frame_overflowed: bool = False
+    #: the coupled closure in the fixed frame (the pairs' curvature noise V_ij = Var_B[e_i^T H_B e_j])
+    coupled_median_abs_log_ratio_top: float | None = None
+    coupled_median_abs_log_ratio_all: float | None = None
+    coupled_fraction_outside_interval: float | None = None
     undefined: dict[str, str] = field(default_factory=dict, compare=False)
 
     def get(self, key: str, default=None):
@@ -220,6 +232,7 @@ class ModeTable:
         "growth_exponent": "null for a mode whose variance was not measured in the second half",
         "validity_error": "null for a mode the validity diagnostic did not measure (no gradient noise)",
         "fixed_frame_log_ratio": "null for a mode without noise (measured and predicted variance both zero)",
+        "coupled_log_ratio": "null for a mode without noise; the whole column without a coupled closure",
         "lower": "null where the measured variance is undefined", "upper": "null where the measured variance is undefined",
     }
 
@@ -232,6 +245,8 @@ class ModeTable:
     validity_error: list[float | None]
     #: log(measured / fixed-frame prediction); the same as log_ratio when the fixed frame is the headline prediction
     fixed_frame_log_ratio: list[float | None] | None = None
+    #: log(measured / coupled closure in the fixed frame); None without one
+    coupled_log_ratio: list[float | None] | None = None
     undefined: dict[str, str] = field(default_factory=dict, compare=False)
 
 
@@ -261,6 +276,7 @@ class RunResult:
         "effective_sgd_variance": "null where the prediction overflows; the whole field for plain SGD",
         "fixed_frame_variance": "null where the prediction overflows",
         "predicted_mean": "the whole field without a moving frame", "measured_mean": "null where no replica was live",
+        "coupled_variance": "null where the closure overflows; the whole field without a coupled closure",
     }
 
     lr: float
@@ -281,6 +297,8 @@ class RunResult:
     #: the mean displacement from the reference point: measured, and predicted by the moving frame
     measured_mean: list[list[float | None]] | None = None
     predicted_mean: list[list[float | None]] | None = None
+    #: the coupled closure in the fixed frame (sgdfp.numerics.coupled), at the checkpoints
+    coupled_variance: list[list[float | None]] | None = None
     undefined: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -423,12 +441,13 @@ def _check_consistency(results: ValidationResults, file: str) -> None:
         columns = [("regimes", run.regimes), ("stationary_variance", run.stationary_variance)]
         columns += [(f"table.{key}", getattr(run.table, key)) for key in
                     ("lower", "upper", "outside", "growth_exponent", "log_ratio", "langevin_log_ratio",
-                     "validity_error", "fixed_frame_log_ratio") if getattr(run.table, key) is not None]
+                     "validity_error", "fixed_frame_log_ratio", "coupled_log_ratio")
+                    if getattr(run.table, key) is not None]
         for name, values in columns:
             if len(values) != modes:
                 raise ResultError(f"'{file}': field '{where}.{name}' has {len(values)} entries for {modes} modes")
         for name in ("measured_variance", "predicted_variance", "langevin_variance", "effective_sgd_variance",
-                     "fixed_frame_variance", "measured_mean", "predicted_mean"):
+                     "fixed_frame_variance", "measured_mean", "predicted_mean", "coupled_variance"):
             rows = getattr(run, name)
             if rows is None and name not in REQUIRED_ROWS:
                 continue
@@ -454,9 +473,9 @@ def _check_consistency(results: ValidationResults, file: str) -> None:
 MODE_COLUMNS = ("lr", "mode", "curvature", "grad_noise", "curvature_noise", "mean_grad", "cross", "regime",
                 "measured_variance", "lower", "upper", "predicted_variance", "langevin_variance",
                 "stationary_variance", "log_ratio", "growth_exponent", "validity_error", "fixed_frame_variance",
-                "fixed_frame_log_ratio")
+                "fixed_frame_log_ratio", "coupled_variance", "coupled_log_ratio")
 #: Columns a ``modes.csv`` written before they existed lacks (read as empty).
-LATER_COLUMNS = ("fixed_frame_variance", "fixed_frame_log_ratio")
+LATER_COLUMNS = ("fixed_frame_variance", "fixed_frame_log_ratio", "coupled_variance", "coupled_log_ratio")
 
 
 def _cell(value) -> str:
@@ -477,12 +496,14 @@ def modes_csv(results: ValidationResults) -> str:
         t = run.table
         fixed = run.fixed_frame_variance[-1] if run.fixed_frame_variance is not None else run.predicted_variance[-1]
         fixed_log_ratio = t.fixed_frame_log_ratio if t.fixed_frame_log_ratio is not None else t.log_ratio
+        coupled = run.coupled_variance[-1] if run.coupled_variance is not None else [None] * results.modes
+        coupled_log_ratio = t.coupled_log_ratio if t.coupled_log_ratio is not None else [None] * results.modes
         for i in range(results.modes):
             writer.writerow([_cell(v) for v in (
                 run.lr, i, s.curvature[i], s.grad_noise[i], s.curvature_noise[i], s.mean_grad[i], s.cross[i],
                 run.regimes[i], run.measured_variance[-1][i], t.lower[i], t.upper[i], run.predicted_variance[-1][i],
                 run.langevin_variance[-1][i], run.stationary_variance[i], t.log_ratio[i], t.growth_exponent[i],
-                t.validity_error[i], fixed[i], fixed_log_ratio[i])])
+                t.validity_error[i], fixed[i], fixed_log_ratio[i], coupled[i], coupled_log_ratio[i])])
     return buffer.getvalue()
 
 

@@ -18,7 +18,7 @@ import torch
 from sgdfp.errors import InputError, check_bool, check_instance
 from sgdfp.files import atomic_directory
 from sgdfp.validate.compare import summarise
-from sgdfp.validate.config import ValidationConfig, ensemble_optimizer
+from sgdfp.validate.config import COUPLING_AUTO_LIMIT, ValidationConfig, ensemble_optimizer
 from sgdfp.validate.data import Dataset
 from sgdfp.validate.diffusion import diffusion_scaling, flat_mode_diffusion
 from sgdfp.validate.eigensolvers import get_eigensolver
@@ -168,7 +168,9 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
                              config.seed)
     stats = mode_statistics(model, theta, inputs, targets, config.ensemble.batch_size, config.ensemble.sampling,
                             seed=config.seed, curvature_samples=curvature.curvature_samples,
-                            direction_chunk=curvature.direction_chunk, eigensolver=solver)
+                            direction_chunk=curvature.direction_chunk, eigensolver=solver,
+                            coupling_samples=None if curvature.coupling == "off" else curvature.coupling_samples,
+                            coupling_limit=COUPLING_AUTO_LIMIT if curvature.coupling == "auto" else None)
     statistics_seconds = time.perf_counter() - stats_start
     if shard is not None:  # every rank projects on rank 0's basis, from rank 0's reference point
         theta, stats.eigenvectors = shard.broadcast(theta), shard.broadcast(stats.eigenvectors)
@@ -182,12 +184,17 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
     runs = []
     for index, lr in enumerate(ensemble_config.lr):
         theory = optimizer.predict(stats, lr, checkpoints, ensemble_config.steps, projection)
+        coupled = optimizer.predict_coupled(stats, lr, checkpoints, projection)
         frame = moving_frame(model, theta, inputs, targets, stats, lr, checkpoints, curvature.frame_refresh,
                              optimizer, progress) if with_frame else None
         overflowed = frame is not None and frame.overflowed
-        # the most complete theory that applies: the frame, unless its linearisation blew up
+        # the most complete theory that applies: the frame (coupled where V was measured) unless its linearisation
+        # blew up, else the coupled closure unless it overflowed, else the per-mode theory
         headline = frame if frame is not None and not overflowed else None
-        predicted = theory.variance if headline is None else headline.variance
+        closure_headline = headline is None and coupled is not None and bool(np.isfinite(coupled[-1]).all())
+        prediction = "moving-frame" if headline is not None else "coupled" if closure_headline else "fixed-frame"
+        predicted = (headline.variance if headline is not None else coupled if closure_headline
+                     else theory.variance)
         bounds = divergence_bounds(reference.loss, predicted[-1])
         ensemble_start = time.perf_counter()
         ensemble = (run_ensemble if shard is None else shard.run_ensemble)(
@@ -204,9 +211,10 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
         summary, table = summarise(stats.curvature, lr, checkpoints[1:], ensemble.variance[1:], predicted[1:],
                                    langevin[1:], stationary, regimes, ensemble.live[1:], validity,
                                    effective_sgd=None if effective is None else effective[1:],
-                                   fixed_frame=None if headline is None else theory.variance[1:],
+                                   fixed_frame=None if prediction == "fixed-frame" else theory.variance[1:],
                                    measured_mean=ensemble.mean[1:],
-                                   predicted_mean=None if headline is None else headline.mean[1:], null=null)
+                                   predicted_mean=None if headline is None else headline.mean[1:], null=null,
+                                   coupled=None if coupled is None else coupled[1:], prediction=prediction)
         if frame is not None:
             summary.frame_refresh, summary.frame_seconds, summary.frame_overflowed = (frame.refresh, frame.seconds,
                                                                                      overflowed)
@@ -222,6 +230,7 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
                               effective_sgd_variance=None if effective is None else effective.tolist(),
                               fixed_frame_variance=theory.variance.tolist(), measured_mean=ensemble.mean.tolist(),
                               predicted_mean=None if headline is None else headline.mean.tolist(),
+                              coupled_variance=None if coupled is None else coupled.tolist(),
                               regimes=regimes, table=table, live_replicas=ensemble.live.tolist(),
                               divergence=DivergenceRecord(bounds.loss, bounds.displacement, ensemble.diverged_by)))
     flat_mode_diffusion(runs, stats.curvature, stats.grad_noise, optimizer)
@@ -229,7 +238,7 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
         method=stats.method, minibatch_factor=stats.factor, grad_noise_offdiagonal=stats.grad_noise_offdiagonal,
         curvature_noise_offdiagonal=stats.curvature_noise_offdiagonal,
         curvature_consistency=stats.curvature_consistency, seconds=statistics_seconds,
-        residuals=None if stats.residuals is None else stats.residuals.tolist(),
+        residuals=None if stats.residuals is None else stats.residuals.tolist(), coupling_samples=stats.coupling_samples,
         **{key: value.tolist() for key, value in stats.as_dict().items()})
     return ValidationResults(
         config=config, device=str(device), reference=reference,

@@ -7,6 +7,11 @@ In the eigenbasis :math:`v_i` of the mean Hessian, a minibatch of size :math:`b`
 - :math:`D_i = f_b\,\operatorname{Var}_a(v_i^\top \nabla\ell_a)`, the gradient noise;
 - :math:`\Gamma_i = f_b\,\operatorname{Var}_a(v_i^\top H_a v_i)`, the curvature noise;
 - :math:`\rho_i = f_b\,\operatorname{Cov}_a(v_i^\top H_a v_i,\ v_i^\top\nabla\ell_a)`, their covariance;
+- where asked for (``coupling_samples``), the pairs' curvature noise
+  :math:`V_{ij} = f_b\,\operatorname{Var}_a(v_i^\top H_a v_j)` and
+  :math:`R_{ij} = f_b\,\operatorname{Cov}_a(v_i^\top H_a v_j,\ v_i^\top\nabla\ell_a)` between every pair of the
+  measured modes (the coupled closure of :mod:`sgdfp.numerics.coupled`), from a random subsample of the data; their
+  diagonals are :math:`\Gamma` and :math:`\rho` from the larger sample;
 
 with population (1/N) moments over the N samples and the minibatch factor :math:`f_b` of
 :func:`sgdfp.derive.minibatch_cumulant` (:math:`1/b` with replacement, :math:`(N-b)/(b(N-1))` for a fresh
@@ -27,7 +32,7 @@ from sgdfp.derive import minibatch_cumulant, per_sample_cumulant
 from sgdfp.numerics import offdiagonal_fraction
 from sgdfp.validate.eigensolvers import get_eigensolver
 from sgdfp.validate.functional import FlatModel
-from sgdfp.validate.projections import projected_curvatures, projected_gradients
+from sgdfp.validate.projections import pair_curvature_sums, projected_curvatures, projected_gradients
 
 __all__ = ["ModeStatistics", "mode_statistics", "minibatch_factor"]
 
@@ -57,6 +62,10 @@ class ModeStatistics:
     curvature_consistency: float
     method: str
     residuals: np.ndarray | None = None
+    #: (m, m) V_ij = Var_B[v_i^T H_B v_j] and R_ij = Cov_B(v_i^T H_B v_j, v_i^T g_B), or None (not measured)
+    pair_curvature_noise: np.ndarray | None = None
+    pair_cross: np.ndarray | None = None
+    coupling_samples: int | None = None
 
     def as_dict(self) -> dict:
         return {"curvature": self.curvature, "grad_noise": self.grad_noise,
@@ -66,7 +75,8 @@ class ModeStatistics:
 def mode_statistics(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor,
                     batch_size: int, sampling: str = "with", modes: int | None = None, dense_limit: int = 3000,
                     pairs: int = 64, seed: int = 0, curvature_samples: int | None = None,
-                    direction_chunk: int = 32, eigensolver=None, sample_chunk: int | None = None) -> ModeStatistics:
+                    direction_chunk: int = 32, eigensolver=None, sample_chunk: int | None = None,
+                    coupling_samples: int | None = None, coupling_limit: int | None = None) -> ModeStatistics:
     """Measure :math:`\\lambda, D, \\Gamma, \\bar g, \\rho` for every mode (or the ``modes`` of largest |λ|).
 
     Args:
@@ -83,6 +93,9 @@ def mode_statistics(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor,
         sample_chunk: samples per pass of the per-sample gradients and curvatures (default: the memory budget of
             :mod:`~sgdfp.validate.projections`); they are projected on the directions chunk by chunk, so neither
             the ``(N, P)`` per-sample gradients nor an ``(N, P, m)`` tensor is ever held.
+        coupling_samples: measure the pairs' curvature noise :math:`V` and :math:`R` from this many randomly chosen
+            samples (``None``: not measured): N m single-sample Hessian--vector products; ``coupling_limit``: only
+            when at most this many modes were found (``None``: whatever their number).
     """
     N, P = int(inputs.shape[0]), model.num_parameters
     if not 1 <= batch_size <= N or (sampling == "without" and batch_size > N):
@@ -125,10 +138,35 @@ def mode_statistics(model: FlatModel, theta: torch.Tensor, inputs: torch.Tensor,
             off = np.mean(np.var(cross_terms, axis=0))
             diag = np.mean(np.var(h, axis=0))
             curvature_off = float(np.sqrt(off / (off + diag))) if off + diag > 0 else 0.0
+    curvature_noise, cross = factor * np.mean(hc**2, axis=0), factor * np.mean(gc_sub * hc, axis=0)
+    pair_noise = pair_cross = None
+    if coupling_samples is not None and (coupling_limit is None or vectors.shape[1] <= coupling_limit):
+        pair_noise, pair_cross = _pair_statistics(model, theta, vectors, inputs, targets, gradients, rng,
+                                                  coupling_samples, factor, curvature_noise, cross, sample_chunk)
     return ModeStatistics(
-        curvature=lam, grad_noise=factor * np.mean(gc**2, axis=0), curvature_noise=factor * np.mean(hc**2, axis=0),
-        mean_grad=mean_g, cross=factor * np.mean(gc_sub * hc, axis=0), eigenvectors=vectors, batch_size=batch_size,
+        curvature=lam, grad_noise=factor * np.mean(gc**2, axis=0), curvature_noise=curvature_noise,
+        mean_grad=mean_g, cross=cross, eigenvectors=vectors, batch_size=batch_size,
         num_samples=N, sampling=sampling, factor=factor, grad_noise_offdiagonal=offdiagonal_fraction(grad_cov),
         curvature_noise_offdiagonal=curvature_off,
         curvature_consistency=float(np.max(np.abs(h.mean(0) - lam)) / max(np.max(np.abs(lam)), 1e-300)),
-        method=method, residuals=pairs_found.residuals)
+        method=method, residuals=pairs_found.residuals, pair_curvature_noise=pair_noise, pair_cross=pair_cross,
+        coupling_samples=None if pair_noise is None else min(int(coupling_samples), N))
+
+
+def _pair_statistics(model, theta, vectors, inputs, targets, gradients, rng, samples, factor, curvature_noise,
+                     cross, chunk):
+    """V and R (see the module docstring) from ``samples`` random samples; the diagonals from the larger sample."""
+    N = int(inputs.shape[0])
+    chosen = np.arange(N) if samples >= N else np.sort(rng.choice(N, int(samples), replace=False))
+    index = torch.as_tensor(chosen, device=inputs.device)
+    centred = gradients[index] - gradients[index].mean(0)
+    total, squares, with_gradient = pair_curvature_sums(model, theta, vectors, inputs[index], targets[index],
+                                                        centred, chunk)
+    n = len(chosen)
+    mean = total / n
+    pair_noise = (factor * (squares / n - mean**2)).cpu().numpy()
+    pair_cross = (factor * with_gradient / n).cpu().numpy()  # the gradients are centred over the subsample
+    pair_noise = np.maximum((pair_noise + pair_noise.T) / 2, 0.0)
+    np.fill_diagonal(pair_noise, curvature_noise)
+    np.fill_diagonal(pair_cross, cross)
+    return pair_noise, pair_cross

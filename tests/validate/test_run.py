@@ -188,10 +188,16 @@ def test_moving_frame_off_and_beyond_the_dense_limit():
     run = lambda **flat: run_validation(  # noqa: E731
         _config(lr=[0.1], batch_size=4, replicas=8, steps=10, samples=90, checkpoints=4, **flat),
         module=Linear(3), dataset=dataset, loss=loss, task="classification")
-    off = run(moving_frame="off").runs[0]
-    assert off.summary.prediction == "fixed-frame" and off.predicted_mean is None
+    off = run(moving_frame="off", coupling="off").runs[0]
+    assert off.summary.prediction == "fixed-frame" and off.predicted_mean is None and off.coupled_variance is None
     assert off.summary.fixed_frame_median_abs_log_ratio_all == off.summary.median_abs_log_ratio_all
-    assert run(dense_limit=2).runs[0].summary.prediction == "fixed-frame"  # auto: the Hessian is "too large"
+    assert off.summary.coupled_median_abs_log_ratio_all is None
+    # without the frame the coupled closure is the headline, the per-mode theory beside it
+    coupled = run(moving_frame="off").runs[0]
+    assert coupled.summary.prediction == "coupled" and coupled.predicted_variance == coupled.coupled_variance
+    assert coupled.summary.coupled_median_abs_log_ratio_all == coupled.summary.median_abs_log_ratio_all
+    assert coupled.fixed_frame_variance == off.fixed_frame_variance
+    assert run(dense_limit=2, coupling="off").runs[0].summary.prediction == "fixed-frame"  # auto: "too large"
     with pytest.raises(ValueError, match="moving frame holds dense 3 x 3 Hessians"):
         run(dense_limit=2, moving_frame="on")
 
@@ -233,5 +239,6 @@ def test_a_frame_that_blew_up_leaves_the_headline_to_the_fixed_frame(monkeypatch
     dataset, loss = quadratic_problem(dim=3, samples=90)
     config = _config(lr=[0.1], batch_size=4, replicas=8, steps=10, samples=90, checkpoints=4)
     run = run_validation(config, module=Linear(3), dataset=dataset, loss=loss, task="classification").runs[0]
-    assert run.summary.frame_overflowed and run.summary.prediction == "fixed-frame"
-    assert run.predicted_variance == run.fixed_frame_variance and run.summary.median_abs_log_ratio_all is not None
+    # the next most complete theory that applies: the coupled closure at the reference point
+    assert run.summary.frame_overflowed and run.summary.prediction == "coupled"
+    assert run.predicted_variance == run.coupled_variance and run.summary.median_abs_log_ratio_all is not None

@@ -59,6 +59,11 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
                              "parameters; on: up to the dense limit; off: the per-mode theory at the reference point)")
     parser.add_argument("--frame-refresh", type=bounded_int(1, 10**7), default=None, metavar="M",
                         help="steps between the moving frame's refreshes of the path's Hessian and noise (default 50)")
+    parser.add_argument("--coupling", choices=["auto", "on", "off"], default=None,
+                        help="measure the curvature noise between every pair of modes, Var_B[e_i^T H_B e_j], and "
+                             "predict with it (auto: up to 1 500 modes)")
+    parser.add_argument("--coupling-samples", type=bounded_int(2, 10**9), default=None, metavar="N",
+                        help="samples the pairs' curvature noise is measured from (default 256)")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     parser.add_argument("--seed", type=bounded_int(0, 2**31 - 1), default=0, metavar="S")
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory (must not exist)")
@@ -120,15 +125,21 @@ def print_summary(results, out: str) -> None:
         if s.diverged_replicas:
             print(f"eta = {run_result.lr}: {_divergence(run_result, replicas)}; the moments are over the "
                   f"{replicas - s.diverged_replicas} replicas left")
-        print(f"eta = {run_result.lr}: log-corr top-48 {show(s.log_corr_top, '.3f')} (stationary formula "
-              f"{show(s.stationary_log_corr_top, '.3f')}), all {show(s.log_corr_all, '.3f')}; median |log ratio| "
-              f"top {show(s.median_abs_log_ratio_top, '.3f')}, all {show(s.median_abs_log_ratio_all, '.3f')} "
-              f"(Langevin {show(s.langevin_median_abs_log_ratio_all, '.3f')}"
+        # the error against the sampling-noise floor and the fraction outside the interval first: the log-correlations
+        # are near 1 whenever the variances span many orders of magnitude, and say little
+        print(f"eta = {run_result.lr}: median |log ratio| {show(s.median_abs_log_ratio_all, '.3f')} = "
+              f"{show(_over(s.median_abs_log_ratio_all, s.noise_floor_abs_log_ratio), '.2f')}x the noise floor "
+              f"{show(s.noise_floor_abs_log_ratio, '.3f')}, {_percent(s.fraction_outside_interval, '.1f')} % of modes "
+              f"outside their 95 % interval ({s.prediction} prediction"
+              + (f", pairs' curvature noise from {results.statistics.coupling_samples} samples"
+                 if results.statistics.coupling_samples and s.prediction != "fixed-frame" else "") + ")")
+        print(f"   top-48 median |log ratio| {show(s.median_abs_log_ratio_top, '.3f')}; Langevin "
+              f"{show(s.langevin_median_abs_log_ratio_all, '.3f')}"
               + ("" if s.effective_sgd_median_abs_log_ratio_all is None else
                  f", SGD at eta/(1 - beta) {show(s.effective_sgd_median_abs_log_ratio_all, '.3f')}")
-              + f"; noise floor "
-              f"{show(s.noise_floor_abs_log_ratio, '.3f')}); outside 95 % interval "
-              f"{_percent(s.fraction_outside_interval, '.1f')} %; diverged replicas {s.diverged_replicas}")
+              + f"; log-corr top-48 {show(s.log_corr_top, '.3f')} (stationary formula "
+              f"{show(s.stationary_log_corr_top, '.3f')}), all {show(s.log_corr_all, '.3f')}; diverged replicas "
+              f"{s.diverged_replicas}")
         if s.frame_overflowed:
             print("   warning: the moving frame's linearised covariance blew up along the mean path (its curvature "
                   "beyond the stability edge 2/eta, where only the nonlinearity holds the replicas): the prediction "
@@ -137,6 +148,14 @@ def print_summary(results, out: str) -> None:
             print(f"   moving frame (refreshed every {s.frame_refresh} steps, {show(s.frame_seconds, '.1f')} s): mean "
                   f"path off by {show(s.mean_error_over_spread, '.2f')} of the spread; fixed frame at the reference "
                   f"point: median |log ratio| {show(s.fixed_frame_median_abs_log_ratio_all, '.3f')}, outside "
+                  f"{_percent(s.fixed_frame_fraction_outside_interval, '.1f')} %")
+        if s.coupled_median_abs_log_ratio_all is not None and s.prediction != "coupled":
+            print(f"   coupled closure at the reference point: median |log ratio| "
+                  f"{show(s.coupled_median_abs_log_ratio_all, '.3f')}, outside "
+                  f"{_percent(s.coupled_fraction_outside_interval, '.1f')} %")
+        elif s.prediction == "coupled":
+            print(f"   per-mode theory at the reference point (uncoupled): median |log ratio| "
+                  f"{show(s.fixed_frame_median_abs_log_ratio_all, '.3f')}, outside "
                   f"{_percent(s.fixed_frame_fraction_outside_interval, '.1f')} %")
         if s.by_regime:
             print("   by regime (median |log ratio| over the noise floor, outside the interval): " + "; ".join(
@@ -172,7 +191,8 @@ def run(args: argparse.Namespace) -> None:
                            replicas=args.replicas, steps=args.steps, sampling=args.sampling, device=args.device,
                            seed=args.seed, optimizer=args.optimizer, momentum=args.momentum,
                            weight_decay=args.weight_decay, moving_frame=args.moving_frame,
-                           frame_refresh=args.frame_refresh)
+                           frame_refresh=args.frame_refresh, coupling=args.coupling,
+                           coupling_samples=args.coupling_samples)
     progress = not args.quiet and not args.json and sys.stderr.isatty()
     if args.distributed:
         from sgdfp.validate.distributed import sharded

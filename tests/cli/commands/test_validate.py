@@ -52,16 +52,18 @@ def test_the_summary_prints_every_metric_and_a_dash_where_undefined(capsys):
     assert lines[0] == "sgdfp validate digits-mlp: 610 parameters, 1797 samples, SGD, device cpu, 12.3 s"
     assert lines[1] == "reference point: loss 0.2500, |grad L| -"
     assert lines[2] == "eta = 0.05: 2 of 128 replicas diverged; the moments are over the 126 replicas left"
-    assert lines[3].startswith("eta = 0.05: log-corr top-48 0.932 (stationary formula -), all 0.999; ")
-    assert "median |log ratio| top 0.415, all - (Langevin 0.381; noise floor 0.371)" in lines[3]
-    assert lines[3].endswith("outside 95 % interval - %; diverged replicas 2")
-    assert lines[4] == ("   growth exponents: confined 0.02, diffusive -; regimes {'confined': 2, 'diffusive': 1}")
-    assert lines[5] == ("   by eta*lambda: [-, 0) 0 modes: discrete -, Langevin -; "
+    # the error against the noise floor and the fraction outside the interval lead
+    assert lines[3] == ("eta = 0.05: median |log ratio| - = -x the noise floor 0.371, - % of modes outside their "
+                        "95 % interval (fixed-frame prediction)")
+    assert lines[4] == ("   top-48 median |log ratio| 0.415; Langevin 0.381; log-corr top-48 0.932 (stationary "
+                        "formula -), all 0.999; diverged replicas 2")
+    assert lines[5] == ("   growth exponents: confined 0.02, diffusive -; regimes {'confined': 2, 'diffusive': 1}")
+    assert lines[6] == ("   by eta*lambda: [-, 0) 0 modes: discrete -, Langevin -; "
                         "[0, 0.05) 3 modes: discrete 0.368, Langevin 0.370")
-    assert lines[6] == ("   local theory holds for 67 % of the 3 modes checked (median |log ratio| 0.3 there, "
+    assert lines[7] == ("   local theory holds for 67 % of the 3 modes checked (median |log ratio| 0.3 there, "
                         "- beyond it: {'confined': 1})")
-    assert lines[7] == "flat-mode diffusion coefficient ~ eta^0.98 (95 % interval [0.9, 1.06])"
-    assert lines[8] == "wrote out/results.json, modes.csv and figures"
+    assert lines[8] == "flat-mode diffusion coefficient ~ eta^0.98 (95 % interval [0.9, 1.06])"
+    assert lines[9] == "wrote out/results.json, modes.csv and figures"
 
 
 def test_a_run_without_validity_check_or_scaling_says_nothing_of_them(capsys):
