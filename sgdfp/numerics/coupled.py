@@ -29,6 +29,7 @@ import scipy.sparse
 import scipy.sparse.csgraph
 
 from sgdfp.errors import InputError, check_integer
+from sgdfp.numerics.arrays import finite_array
 
 __all__ = ["CoupledClosure", "feeding_radii", "coupled_regimes", "COUPLING_TOLERANCE"]
 
@@ -38,32 +39,11 @@ COUPLING_TOLERANCE = 1e-12
 
 
 def _vector(value, name: str, size: int | None = None) -> np.ndarray:
-    if isinstance(value, (str, bytes)):
-        raise TypeError(f"{name} must be an array of numbers, not text ({value!r})")
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be an array of numbers") from None
-    if array.ndim != 1 or (size is not None and array.shape != (size,)):
-        raise InputError(f"{name} must be a vector{'' if size is None else f' of length {size}'}; "
-                         f"got shape {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise InputError(f"{name} has non-finite entries")
-    return array
+    return finite_array(value, name, None if size is None else (size,), ndim=1)
 
 
 def _square(value, name: str, size: int) -> np.ndarray:
-    if isinstance(value, (str, bytes)):
-        raise TypeError(f"{name} must be an array of numbers, not text ({value!r})")
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be an array of numbers") from None
-    if array.shape != (size, size):
-        raise InputError(f"{name} must have shape {(size, size)}; got {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise InputError(f"{name} has non-finite entries")
-    return array
+    return finite_array(value, name, (size, size))
 
 
 def feeding_radii(operator: np.ndarray, tolerance: float = COUPLING_TOLERANCE) -> tuple[np.ndarray, list[np.ndarray]]:

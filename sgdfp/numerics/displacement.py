@@ -122,7 +122,8 @@ class DisplacementFunctions:
                 mean0=0.0, var0=0.0) -> np.ndarray:
         r"""The MSD between every pair of steps of one run, ``(C, C, m)`` for ``steps`` ``(C,)`` and ``m`` modes:
         entry ``[c, c']`` is :math:`\mathbb{E}[(y_{s_{c'}} - y_{s_c})^2]` (symmetric, zero on the diagonal), with
-        the moments at the earlier step from the law ``(mean0, var0)`` at step 0 (numpy only).
+        the moments at the earlier step from the law ``(mean0, var0)`` at step 0 (numpy only); ``inf`` from an
+        earlier step where the mode's predicted moments have overflowed.
 
         Raises:
             ValueError: as :meth:`msd`; steps that are not non-negative integers.
@@ -143,9 +144,11 @@ class DisplacementFunctions:
             later = steps[c + 1:]
             if later.size == 0:
                 continue
-            value = self.msd(curvature, grad_noise, lr, (later - steps[c])[:, None], mean_k=mean[c], var_k=variance[c],
-                             **params)
-            out[c, c + 1:] = np.broadcast_to(value, (later.size, modes))
+            # a mode whose moments overflowed by step c (an unstable one) has no displacement there: inf
+            finite = np.isfinite(mean[c]) & np.isfinite(variance[c])
+            value = self.msd(curvature, grad_noise, lr, (later - steps[c])[:, None],
+                             mean_k=np.where(finite, mean[c], 0.0), var_k=np.where(finite, variance[c], 0.0), **params)
+            out[c, c + 1:] = np.where(finite, np.broadcast_to(value, (later.size, modes)), np.inf)
             out[c + 1:, c] = out[c, c + 1:]
         return out
 

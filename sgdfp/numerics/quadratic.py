@@ -44,23 +44,14 @@ import scipy.linalg
 
 from sgdfp.derive import LANGEVIN, SGD, Dynamics, Mode, eta, get_dynamics, pair_recursion
 from sgdfp.derive.inputs import refuse_text
+from sgdfp.numerics.arrays import finite_array
 from sgdfp.numerics.coupled import feeding_radii
 
 __all__ = ["QuadraticModel", "ModeDecomposition", "CoupledMode", "pair_cross_covariance", "offdiagonal_fraction"]
 
 
 def _matrix(value, name: str, shape: tuple[int, ...]) -> np.ndarray:
-    if isinstance(value, (str, bytes)):
-        raise TypeError(f"{name} must be an array of numbers, not text ({value!r})")
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an array of numbers") from None
-    if array.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}; got {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} has non-finite entries")
-    return array
+    return finite_array(value, name, shape)
 
 
 def _number(value, name: str) -> float:

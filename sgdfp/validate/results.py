@@ -159,6 +159,10 @@ class RunSummary:
         "coupled_median_abs_log_ratio_all": "no coupled closure (the pairs' curvature noise not measured, or momentum), "
                                             "or no mode with positive measured and coupled variances",
         "coupled_fraction_outside_interval": "no coupled closure, or no mode with a measured variance",
+        "fdr_consistent_fraction": "no confined mode, or the FDR sums were not kept",
+        "fdr_median_abs_deviation": "no confined mode with a defined FDR ratio",
+        "fdr_flagged_fraction_other": "every mode is confined, or the FDR sums were not kept",
+        "msd_median_abs_log": "no MSD prediction (momentum), or the two-time sums were not kept",
     }
 
     #: the theory the headline metrics (median_abs_log_ratio_*, fraction_outside_interval, log_corr_*) compare with:
@@ -215,6 +219,17 @@ class RunSummary:
     coupled_median_abs_log_ratio_top: float | None = None
     coupled_median_abs_log_ratio_all: float | None = None
     coupled_fraction_outside_interval: float | None = None
+    #: stationarity and diffusion observables (sgdfp.validate.observables): Yaida's fluctuation-dissipation ratio
+    #: r = 2<y F>/(eta <F^2>) at the last checkpoint (1 at a stationary law) -- how many confined modes, the fraction
+    #: of them whose interval holds 1, their median |r - 1|, and the fraction of the other modes it flags -- and the
+    #: mean-squared displacement between checkpoints against the theory, with its log-log exponent per regime
+    fdr_confined_modes: int | None = None
+    fdr_consistent_fraction: float | None = None
+    fdr_median_abs_deviation: float | None = None
+    fdr_flagged_fraction_other: float | None = None
+    msd_median_abs_log: float | None = None
+    msd_exponent_by_regime: dict[str, float] = field(default_factory=dict)
+    msd_exponent_predicted_by_regime: dict[str, float] = field(default_factory=dict)
     undefined: dict[str, str] = field(default_factory=dict, compare=False)
 
     def get(self, key: str, default=None):

@@ -26,6 +26,7 @@ from sgdfp.validate.ensemble import DivergenceBounds, run_ensemble
 from sgdfp.validate.functional import FlatModel
 from sgdfp.validate.moving_frame import frame_applies, moving_frame
 from sgdfp.validate.null import null_directions
+from sgdfp.validate.observables import measure_observables
 from sgdfp.validate.presets import PRESETS, preset_config
 from sgdfp.validate.reference import reference_point
 from sgdfp.validate.results import (
@@ -107,6 +108,22 @@ def _noise_change(end: np.ndarray, start: np.ndarray, null: np.ndarray) -> float
         change = np.abs(np.log(end / start))[~null]
     change = change[np.isfinite(change)]
     return float(np.median(change)) if change.size else None
+
+
+def _stationarity(summary, observables) -> None:
+    """The run-level numbers of :func:`~sgdfp.validate.observables.measure_observables` into the summary."""
+    found = observables.summary
+    summary.fdr_confined_modes = found.fdr_confined_modes
+    summary.fdr_consistent_fraction, summary.fdr_median_abs_deviation = (found.fdr_consistent_fraction,
+                                                                         found.fdr_median_abs_deviation)
+    summary.fdr_flagged_fraction_other, summary.msd_median_abs_log = (found.fdr_flagged_fraction_other,
+                                                                      found.msd_median_abs_log)
+    summary.msd_exponent_by_regime = dict(found.exponent_median)
+    summary.msd_exponent_predicted_by_regime = dict(found.exponent_predicted_median)
+    for key in ("fdr_consistent_fraction", "fdr_median_abs_deviation", "fdr_flagged_fraction_other",
+                "msd_median_abs_log"):
+        if getattr(summary, key) is None and key in found.undefined:
+            summary.undefined[key] = found.undefined[key]
 
 
 def _with_moving_frame(curvature, parameters: int) -> bool:
@@ -224,6 +241,8 @@ def run_validation(config: ValidationConfig, module: torch.nn.Module | None = No
             _explain_divergence(summary, ensemble, checkpoints)
         summary.ensemble_seconds, summary.validity_seconds = ensemble_seconds, validity_seconds
         summary.mean_displacement_over_spread = _mean_displacement(ensemble)
+        _stationarity(summary, measure_observables(ensemble, stats, lr, optimizer=optimizer,
+                                                   reference_projection=projection))
         runs.append(RunResult(lr=lr, summary=summary, steps=checkpoints.tolist(),
                               measured_variance=ensemble.variance.tolist(), predicted_variance=predicted.tolist(),
                               langevin_variance=langevin.tolist(), stationary_variance=stationary.tolist(),

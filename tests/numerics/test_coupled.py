@@ -132,7 +132,7 @@ def test_mode_views_report_the_coupled_answers():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"curvature": [0.0, 1.0], "grad_noise": [1.0], "lr": 0.1}, "length 2"),
+    ({"curvature": [0.0, 1.0], "grad_noise": [1.0], "lr": 0.1}, "shape"),
     ({"curvature": [0.0, 1.0], "grad_noise": [1.0, -1.0], "lr": 0.1}, "negative"),
     ({"curvature": [0.0, 1.0], "grad_noise": [1.0, 1.0], "lr": 0.0}, "lr"),
     ({"curvature": [0.0, 1.0], "grad_noise": [1.0, 1.0], "lr": 0.1, "pair_curvature_noise": [[0, 1], [0, 0]]},

@@ -242,3 +242,15 @@ def test_a_frame_that_blew_up_leaves_the_headline_to_the_fixed_frame(monkeypatch
     # the next most complete theory that applies: the coupled closure at the reference point
     assert run.summary.frame_overflowed and run.summary.prediction == "coupled"
     assert run.predicted_variance == run.coupled_variance and run.summary.median_abs_log_ratio_all is not None
+
+
+def test_stationarity_and_diffusion_observables_in_every_run():
+    """On an exactly quadratic model the fixed-frame theory is exact: the replicas' mean-squared displacement
+    between checkpoints matches it, and the summary counts the confined modes the FDR ratio checks."""
+    dataset, loss = quadratic_problem(dim=3, samples=90)
+    config = _config(lr=[0.1], batch_size=4, replicas=256, steps=60, samples=90, checkpoints=8)
+    run = run_validation(config, module=Linear(3), dataset=dataset, loss=loss, task="classification").runs[0]
+    s = run.summary
+    assert s.fdr_confined_modes == s.regime_counts["confined"]
+    assert s.msd_median_abs_log is not None and s.msd_median_abs_log < 0.15
+    assert set(s.msd_exponent_by_regime) <= set(s.regime_counts)

@@ -86,6 +86,10 @@ def _percent(fraction: float | None, spec: str) -> str:
     return show(None if fraction is None else 100 * fraction, spec)
 
 
+#: A regime with fewer modes than this gets a caveat line: its median says little.
+THIN_REGIME = 5
+
+
 def _over(value: float | None, floor: float | None) -> float | None:
     return None if value is None or not floor else value / floor
 
@@ -162,6 +166,22 @@ def print_summary(results, out: str) -> None:
                 f"{r.regime} {r.modes}: {show(_over(r.median_abs_log_ratio, s.noise_floor_abs_log_ratio), '.2f')}x, "
                 f"{_percent(r.fraction_outside_interval, '.0f')} %" for r in s.by_regime)
                   + (f"; {s.null_modes} null directions (no noise) set aside" if s.null_modes else ""))
+        thin = [name for name in ("confined", "escaping") if 0 < s.regime_counts.get(name, 0) < THIN_REGIME]
+        if thin or s.regime_counts.get("confined", 0) == 0:
+            ensemble = results.config.ensemble
+            counts = ", ".join(f"{s.regime_counts.get(name, 0)} {name}" for name in ("confined", "escaping"))
+            print(f"   caveat: over {ensemble.steps} steps with {ensemble.replicas} replicas (noise floor "
+                  f"{show(s.noise_floor_abs_log_ratio, '.3f')}) only {counts} modes are classified: too few to test "
+                  f"those regimes (a mode must relax or escape within the horizon; --quick shortens both)")
+        if s.fdr_confined_modes is not None:
+            exponents = ", ".join(f"{regime} {show(value, '.2f')} (theory "
+                                  f"{show(s.msd_exponent_predicted_by_regime.get(regime), '.2f')})"
+                                  for regime, value in s.msd_exponent_by_regime.items())
+            print(f"   stationarity: the FDR ratio 2<yF>/(eta<F^2>) holds 1 for {_percent(s.fdr_consistent_fraction, '.0f')}"
+                  f" % of the {s.fdr_confined_modes} confined modes (median |r - 1| "
+                  f"{show(s.fdr_median_abs_deviation, '.2f')}) and flags {_percent(s.fdr_flagged_fraction_other, '.0f')}"
+                  f" % of the others; MSD median |log ratio| {show(s.msd_median_abs_log, '.3f')}"
+                  + (f", its exponent by regime: {exponents}" if exponents else ""))
         print(f"   growth exponents: confined {show(s.confined_growth_exponent)}, diffusive "
               f"{show(s.diffusive_growth_exponent)}; regimes {s.regime_counts}")
         print("   by eta*lambda: " + "; ".join(

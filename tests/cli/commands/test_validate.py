@@ -57,13 +57,30 @@ def test_the_summary_prints_every_metric_and_a_dash_where_undefined(capsys):
                         "95 % interval (fixed-frame prediction)")
     assert lines[4] == ("   top-48 median |log ratio| 0.415; Langevin 0.381; log-corr top-48 0.932 (stationary "
                         "formula -), all 0.999; diverged replicas 2")
-    assert lines[5] == ("   growth exponents: confined 0.02, diffusive -; regimes {'confined': 2, 'diffusive': 1}")
-    assert lines[6] == ("   by eta*lambda: [-, 0) 0 modes: discrete -, Langevin -; "
+    # two confined modes and no escaping one: too few to test those regimes, said
+    assert lines[5] == ("   caveat: over 500 steps with 128 replicas (noise floor 0.371) only 2 confined, 0 escaping "
+                        "modes are classified: too few to test those regimes (a mode must relax or escape within the "
+                        "horizon; --quick shortens both)")
+    assert lines[6] == ("   growth exponents: confined 0.02, diffusive -; regimes {'confined': 2, 'diffusive': 1}")
+    assert lines[7] == ("   by eta*lambda: [-, 0) 0 modes: discrete -, Langevin -; "
                         "[0, 0.05) 3 modes: discrete 0.368, Langevin 0.370")
-    assert lines[7] == ("   local theory holds for 67 % of the 3 modes checked (median |log ratio| 0.3 there, "
+    assert lines[8] == ("   local theory holds for 67 % of the 3 modes checked (median |log ratio| 0.3 there, "
                         "- beyond it: {'confined': 1})")
-    assert lines[8] == "flat-mode diffusion coefficient ~ eta^0.98 (95 % interval [0.9, 1.06])"
-    assert lines[9] == "wrote out/results.json, modes.csv and figures"
+    assert lines[9] == "flat-mode diffusion coefficient ~ eta^0.98 (95 % interval [0.9, 1.06])"
+    assert lines[10] == "wrote out/results.json, modes.csv and figures"
+
+
+def test_the_stationarity_line(capsys):
+    summary = typed.RunSummary(noise_floor_abs_log_ratio=0.1, regime_counts={"confined": 30, "escaping": 6},
+                               fdr_confined_modes=30, fdr_consistent_fraction=0.9, fdr_median_abs_deviation=0.12,
+                               fdr_flagged_fraction_other=0.4, msd_median_abs_log=0.05,
+                               msd_exponent_by_regime={"confined": 0.1}, msd_exponent_predicted_by_regime={})
+    print_summary(_results(summary, None), "out")
+    out = capsys.readouterr().out
+    assert ("   stationarity: the FDR ratio 2<yF>/(eta<F^2>) holds 1 for 90 % of the 30 confined modes (median "
+            "|r - 1| 0.12) and flags 40 % of the others; MSD median |log ratio| 0.050, its exponent by regime: "
+            "confined 0.10 (theory -)") in out
+    assert "caveat" not in out
 
 
 def test_a_run_without_validity_check_or_scaling_says_nothing_of_them(capsys):
